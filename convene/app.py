@@ -1,0 +1,95 @@
+"""create_app(settings) -> Starlette. The lifespan opens the database, mailer and templates."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from convene import __version__
+from convene.clock import Clock, SystemClock
+from convene.db import DBContextMiddleware, open_db
+from convene.errors import (
+    ConveneError,
+    handle_convene_error,
+    handle_http_exception,
+    handle_server_error,
+)
+from convene.mail import mailer_from_url
+from convene.security import Passwords, RequestGuard, SecurityHeadersMiddleware
+from convene.settings import Settings
+from convene.templating import Templates
+from members.sessions import ConveneAuthBackend
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def collect_routes() -> list[BaseRoute]:
+    from convene.routes import routes as kernel_routes
+    from forum.routes import routes as forum_routes
+    from members.routes import routes as member_routes
+
+    return [
+        *kernel_routes,
+        *member_routes,
+        *forum_routes,
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+
+
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, run_migrations: bool = True
+) -> Starlette:
+    settings = settings.resolved()
+    clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.db = await open_db(settings.database_url, run_migrations=run_migrations)
+        app.state.loop = asyncio.get_running_loop()
+        app.state.mailer = mailer_from_url(settings.mail_url)
+        try:
+            with app.state.db:
+                yield
+        finally:
+            await app.state.mailer.close()
+            await app.state.db.close_connections()
+
+    app = Starlette(
+        routes=collect_routes(),
+        middleware=[
+            Middleware(DBContextMiddleware),
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(
+                RequestGuard,
+                max_body_bytes=settings.max_body_bytes,
+                secure_cookies=settings.secure_cookies,
+            ),
+            Middleware(AuthenticationMiddleware, backend=ConveneAuthBackend()),
+        ],
+        exception_handlers={
+            ConveneError: handle_convene_error,
+            HTTPException: handle_http_exception,
+            Exception: handle_server_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.version = __version__
+    app.state.templates = Templates(settings.site_name, settings.default_locale, clock)
+    app.state.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
+    return app
+
+
+def create_app_from_env() -> Starlette:
+    """Entry point for `uvicorn --factory` worker processes (the CLI has already migrated)."""
+    return create_app(Settings.from_env(), run_migrations=False)

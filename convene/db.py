@@ -1,0 +1,76 @@
+"""Database: Tortoise config from the URL, the migration runner, and the transaction helper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api import migrate as tortoise_migrate
+from tortoise.transactions import in_transaction
+
+__all__ = ["APPS", "in_transaction", "tortoise_config", "open_db", "migrate", "DBContextMiddleware"]
+
+# One Tortoise app per domain package; its migrations live in convene/migrations/<label>/.
+APPS: dict[str, str] = {
+    "members": "members.models",
+    "forum": "forum.models",
+}
+
+
+def _db_url(url: str) -> str:
+    if url.startswith("sqlite://") and "?" not in url:
+        # WAL is Tortoise's default; concurrent writers also need to wait instead of failing.
+        return url + "?busy_timeout=10000&synchronous=NORMAL"
+    if url.startswith("postgresql://"):
+        return "postgres://" + url.removeprefix("postgresql://")
+    return url
+
+
+def tortoise_config(database_url: str, apps: dict[str, str] | None = None) -> dict[str, Any]:
+    apps = APPS if apps is None else apps
+    return {
+        "connections": {"default": _db_url(database_url)},
+        "apps": {
+            label: {
+                "models": [module],
+                "default_connection": "default",
+                "migrations": f"convene.migrations.{label}",
+            }
+            for label, module in apps.items()
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def migrate(database_url: str) -> None:
+    """Apply every pending migration (idempotent), in a database context of its own."""
+    ctx = TortoiseContext()
+    with ctx:
+        await tortoise_migrate(config=tortoise_config(database_url))
+        await ctx.close_connections()
+
+
+async def open_db(database_url: str, *, run_migrations: bool = True) -> TortoiseContext:
+    """Open a database context. Each app holds its own, so several apps can live in one process
+    (tests restart servers); DBContextMiddleware makes it current for every request."""
+    if run_migrations:
+        await migrate(database_url)
+    ctx = TortoiseContext()
+    with ctx:
+        await ctx.init(config=tortoise_config(database_url))
+    return ctx
+
+
+class DBContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        ctx = scope["app"].state.db if scope["type"] != "lifespan" else None
+        if ctx is None:
+            await self.app(scope, receive, send)
+            return
+        with ctx:
+            await self.app(scope, receive, send)

@@ -1,0 +1,1 @@
+"""Forum: groups, memberships, threads and posts."""

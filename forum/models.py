@@ -1,0 +1,100 @@
+"""Tortoise models for groups and their threaded discussions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"  # anyone reads
+    MEMBERS = "members"  # any signed-in member reads
+    PRIVATE = "private"  # only the group's members read
+
+
+class GroupRole(StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+
+
+class MembershipStatus(StrEnum):
+    ACTIVE = "active"
+    REQUESTED = "requested"  # asked to join a private group; a moderator decides
+    INVITED = "invited"  # invited by a moderator; the member accepts
+
+
+class Group(Model):
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=80, unique=True)
+    name = fields.CharField(max_length=120)
+    description = fields.TextField(default="")
+    description_html = fields.TextField(default="")
+    visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.PUBLIC)
+    created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField()
+    thread_count = fields.IntField(default=0)
+    member_count = fields.IntField(default=0)
+    last_activity_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "groups"
+
+
+class Membership(Model):
+    id = fields.IntField(primary_key=True)
+    group: fields.ForeignKeyRelation[Group] = fields.ForeignKeyField(
+        "forum.Group", related_name="memberships", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "members.User", related_name="memberships", on_delete=fields.CASCADE
+    )
+    role = fields.CharEnumField(GroupRole, max_length=16, default=GroupRole.MEMBER)
+    status = fields.CharEnumField(MembershipStatus, max_length=16, default=MembershipStatus.ACTIVE)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "memberships"
+        unique_together = (("group", "user"),)
+
+
+class Thread(Model):
+    id = fields.IntField(primary_key=True)
+    group: fields.ForeignKeyRelation[Group] = fields.ForeignKeyField(
+        "forum.Group", related_name="threads", on_delete=fields.CASCADE
+    )
+    title = fields.CharField(max_length=200)
+    author: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField()
+    last_post_at = fields.DatetimeField(db_index=True)
+    post_count = fields.IntField(default=0)
+
+    class Meta:
+        table = "threads"
+        indexes = (("group_id", "last_post_at"),)
+
+
+class Post(Model):
+    id = fields.IntField(primary_key=True)
+    thread: fields.ForeignKeyRelation[Thread] = fields.ForeignKeyField(
+        "forum.Thread", related_name="posts", on_delete=fields.CASCADE
+    )
+    number = fields.IntField()  # 1 is the opening post; stable per thread
+    author: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    parent: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "forum.Post", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    body = fields.TextField()
+    body_html = fields.TextField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "posts"
+        unique_together = (("thread", "number"),)

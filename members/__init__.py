@@ -1,0 +1,1 @@
+"""Members: accounts, roles, registration modes, sessions, tokens, profiles."""

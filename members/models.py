@@ -1,0 +1,153 @@
+"""Tortoise models for people and their access: users, sessions, API tokens, invitations."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    FACILITATOR = "facilitator"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+ROLE_RANK = {Role.MEMBER: 0, Role.FACILITATOR: 1, Role.MODERATOR: 2, Role.ADMIN: 3}
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"  # registered, waiting for an admin's approval
+    SUSPENDED = "suspended"
+    DELETED = "deleted"
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    username = fields.CharField(max_length=40, unique=True)
+    name = fields.CharField(max_length=120)
+    password_hash = fields.CharField(max_length=255)
+    role = fields.CharEnumField(Role, max_length=16, default=Role.MEMBER)
+    status = fields.CharEnumField(UserStatus, max_length=16, default=UserStatus.ACTIVE)
+    organisation = fields.CharField(max_length=200, default="")
+    organisation_type = fields.CharField(max_length=40, default="")
+    country = fields.CharField(max_length=2, default="")
+    bio = fields.TextField(default="")
+    bio_html = fields.TextField(default="")
+    locale = fields.CharField(max_length=16, default="")
+    timezone = fields.CharField(max_length=64, default="UTC")
+    terms_accepted_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+    last_seen_at = fields.DatetimeField(null=True)
+
+    # Starlette's request.user protocol: a signed-in member.
+    is_authenticated = True
+
+    class Meta:
+        table = "users"
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == UserStatus.ACTIVE
+
+    def has_role(self, role: Role) -> bool:
+        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[role]
+
+
+class Session(Model):
+    """A server-side session: the cookie holds a random token, we keep only its hash."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "members.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    last_seen_at = fields.DatetimeField()
+    user_agent = fields.CharField(max_length=200, default="")
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "sessions"
+
+
+class ApiToken(Model):
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    prefix = fields.CharField(max_length=12)
+    name = fields.CharField(max_length=100)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "members.User", related_name="api_tokens", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_tokens"
+
+
+class PasswordReset(Model):
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "members.User", related_name="password_resets", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "password_resets"
+
+
+class Invitation(Model):
+    """A site invitation (invitation-only registration): a signed link sent by email."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    email = fields.CharField(max_length=254)
+    role = fields.CharEnumField(Role, max_length=16, default=Role.MEMBER)
+    invited_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "members.User", related_name="invitations_sent", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    accepted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "invitations"
+
+
+class LoginFailure(Model):
+    """One failed sign-in, counted per email and per address to throttle guessing."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=300, db_index=True)
+    at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "login_failures"
+
+
+class SiteSetting(Model):
+    """Settings an admin changes at run time (registration mode, privacy page, ...)."""
+
+    key = fields.CharField(max_length=64, primary_key=True)
+    value = fields.TextField()
+
+    class Meta:
+        table = "site_settings"
