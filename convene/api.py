@@ -118,9 +118,7 @@ def api(
     """Declare a JSON API route; the OpenAPI document is generated from these declarations."""
 
     def decorate(endpoint: Callable[..., Any]) -> Route:
-        op = ApiOperation(
-            method, path, summary, tag, body, response, many, status, auth, query or {}
-        )
+        op = ApiOperation(method, path, summary, tag, body, response, many, status, auth, query or {})
         endpoint.__openapi__ = op  # type: ignore[attr-defined]
         return Route(path, endpoint, methods=[method], name=endpoint.__name__)
 
@@ -187,9 +185,7 @@ def build_openapi(routes: list[BaseRoute], title: str, version: str) -> dict[str
             "responses": {
                 "4XX": {
                     "description": "A problem a person can read in error.message",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    },
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
                 }
             },
         }
@@ -199,9 +195,7 @@ def build_openapi(routes: list[BaseRoute], title: str, version: str) -> dict[str
             entry["requestBody"] = {
                 "required": True,
                 "content": {
-                    "application/json": {
-                        "schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}
-                    }
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}
                 },
             }
         ok: dict[str, Any] = {"description": "OK"}

@@ -45,9 +45,7 @@ def collect_routes() -> list[BaseRoute]:
     ]
 
 
-def create_app(
-    settings: Settings, *, clock: Clock | None = None, run_migrations: bool = True
-) -> Starlette:
+def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations: bool = True) -> Starlette:
     settings = settings.resolved()
     clock = clock or SystemClock()
 

@@ -128,6 +128,4 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def handle_server_error(request: Request, exc: Exception) -> Response:
-    return render_error(
-        request, 500, "server_error", "Something went wrong on our side. Please try again."
-    )
+    return render_error(request, 500, "server_error", "Something went wrong on our side. Please try again.")

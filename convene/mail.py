@@ -122,6 +122,4 @@ def mailer_from_url(url: str) -> Mailer:
         return FolderMailer(Path(unquote(urlsplit(url).path)))
     if scheme in ("smtp", "smtps"):
         return SMTPMailer(url)
-    raise ConfigError(
-        f"Unknown mail URL scheme {scheme!r}: use smtp://, smtps://, file:// or memory://"
-    )
+    raise ConfigError(f"Unknown mail URL scheme {scheme!r}: use smtp://, smtps://, file:// or memory://")

@@ -74,9 +74,7 @@ def _nofollow(attrs: dict, new: bool = False) -> dict:
 
 def _linkify_filter() -> partial:
     # Bare URLs become links, and every link to another site gets rel="nofollow ...".
-    return partial(
-        LinkifyFilter, callbacks=[_nofollow], skip_tags={"pre", "code"}, parse_email=False
-    )
+    return partial(LinkifyFilter, callbacks=[_nofollow], skip_tags={"pre", "code"}, parse_email=False)
 
 
 def render_markdown(text: str) -> str:

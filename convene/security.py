@@ -35,9 +35,7 @@ class Passwords:
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(password_hash or self._dummy, password) and bool(
-                password_hash
-            )
+            return self._hasher.verify(password_hash or self._dummy, password) and bool(password_hash)
         except (VerificationError, InvalidHashError):
             return False
 
@@ -147,9 +145,7 @@ class RequestGuard:
                 return
 
         if not self.csrf_exempt(scope["path"]) and not self._is_token_auth(scope):
-            sent = _header(scope, CSRF_HEADER.encode()) or await self._form_token(
-                scope, bytes(body)
-            )
+            sent = _header(scope, CSRF_HEADER.encode()) or await self._form_token(scope, bytes(body))
             if not sent or not hmac.compare_digest(sent, csrf_cookie):
                 await self._refuse(
                     scope,
@@ -212,9 +208,7 @@ class RequestGuard:
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + [
-                    (b"set-cookie", cookie.encode("latin-1"))
-                ]
+                message["headers"] = list(message["headers"]) + [(b"set-cookie", cookie.encode("latin-1"))]
             await send(message)
 
         return wrapped
@@ -251,9 +245,7 @@ DEFAULT_SECURITY_HEADERS: SecurityHeaders = {
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, headers: SecurityHeaders | None = None) -> None:
         self.app = app
-        self.headers = [
-            (k.encode(), v.encode()) for k, v in (headers or DEFAULT_SECURITY_HEADERS).items()
-        ]
+        self.headers = [(k.encode(), v.encode()) for k, v in (headers or DEFAULT_SECURITY_HEADERS).items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

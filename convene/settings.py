@@ -61,9 +61,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.registration_mode not in REGISTRATION_MODES:
-            raise ConfigError(
-                f"CONVENE_REGISTRATION_MODE must be one of {', '.join(REGISTRATION_MODES)}"
-            )
+            raise ConfigError(f"CONVENE_REGISTRATION_MODE must be one of {', '.join(REGISTRATION_MODES)}")
         scheme = urlsplit(self.base_url).scheme
         if scheme not in ("http", "https"):
             raise ConfigError("CONVENE_BASE_URL must start with http:// or https://")

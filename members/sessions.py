@@ -30,9 +30,7 @@ async def do_start_session(user: User, clock: Clock, days: int, user_agent: str 
 
 
 async def do_end_session(token: str, clock: Clock) -> None:
-    await Session.filter(token_hash=token_hash(token), revoked_at=None).update(
-        revoked_at=clock.now()
-    )
+    await Session.filter(token_hash=token_hash(token), revoked_at=None).update(revoked_at=clock.now())
 
 
 async def do_revoke_sessions(user: User, clock: Clock, keep_token: str | None = None) -> int:
@@ -54,18 +52,14 @@ async def get_session_user(token: str, clock: Clock, days: int) -> User | None:
         return None
     if now - session.last_seen_at > _TOUCH_EVERY:
         # Sliding expiry: a member who keeps visiting stays signed in.
-        await Session.filter(id=session.id).update(
-            last_seen_at=now, expires_at=now + timedelta(days=days)
-        )
+        await Session.filter(id=session.id).update(last_seen_at=now, expires_at=now + timedelta(days=days))
         await User.filter(id=session.user_id).update(last_seen_at=now)
     return session.user
 
 
 async def get_token_user(token: str, clock: Clock) -> User | None:
     api_token = (
-        await ApiToken.filter(token_hash=token_hash(token), revoked_at=None)
-        .select_related("user")
-        .first()
+        await ApiToken.filter(token_hash=token_hash(token), revoked_at=None).select_related("user").first()
     )
     if api_token is None or api_token.user.status != UserStatus.ACTIVE:
         return None

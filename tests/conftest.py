@@ -58,9 +58,7 @@ class SMTPSink:
             if len(found) >= count:
                 return found
             time.sleep(0.02)
-        raise AssertionError(
-            f"expected {count} message(s) to {address}, got {len(self.to(address))}"
-        )
+        raise AssertionError(f"expected {count} message(s) to {address}, got {len(self.to(address))}")
 
 
 @pytest.fixture(scope="session")
@@ -176,9 +174,7 @@ class Browserish:
     async def get(self, url: str, **kw: Any) -> httpx.Response:
         return await self.http.get(url, **kw)
 
-    async def post_form(
-        self, url: str, data: dict[str, Any] | None = None, **kw: Any
-    ) -> httpx.Response:
+    async def post_form(self, url: str, data: dict[str, Any] | None = None, **kw: Any) -> httpx.Response:
         data = dict(data or {})
         data.setdefault("csrf_token", await self.csrf())
         return await self.http.post(url, data=data, **kw)
@@ -219,9 +215,7 @@ async def signed_in(live: LiveServer, user: Any) -> Browserish:
     from convene.security import SESSION_COOKIE
     from members.sessions import do_start_session
 
-    token = await asyncio.to_thread(
-        live.run, do_start_session(user, live.clock, live.settings.session_days)
-    )
+    token = await asyncio.to_thread(live.run, do_start_session(user, live.clock, live.settings.session_days))
     client = Browserish(live.url)
     client.http.cookies.set(SESSION_COOKIE, token)
     return client
