@@ -28,6 +28,8 @@ from convene.security import Passwords, RequestGuard, SecurityHeadersMiddleware
 from convene.settings import Settings
 from convene.templating import Templates
 from members.sessions import ConveneAuthBackend
+from realtime.backplane import backplane_from_url
+from realtime.hub import Hub, Limits
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -36,11 +38,13 @@ def collect_routes() -> list[BaseRoute]:
     from convene.routes import routes as kernel_routes
     from forum.routes import routes as forum_routes
     from members.routes import routes as member_routes
+    from realtime.routes import routes as realtime_routes
 
     return [
         *kernel_routes,
         *member_routes,
         *forum_routes,
+        *realtime_routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
@@ -54,10 +58,19 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations
         app.state.db = await open_db(settings.database_url, run_migrations=run_migrations)
         app.state.loop = asyncio.get_running_loop()
         app.state.mailer = mailer_from_url(settings.mail_url)
+        limits = Limits(
+            max_frame_bytes=settings.ws_max_frame_bytes,
+            queue_frames=settings.ws_queue_frames,
+            rate_per_second=settings.ws_rate_per_second,
+            rate_burst=settings.ws_rate_burst,
+        )
+        app.state.hub = Hub(backplane_from_url(settings.backplane_url), limits)
+        await app.state.hub.start()
         try:
             with app.state.db:
                 yield
         finally:
+            await app.state.hub.stop()
             await app.state.mailer.close()
             await app.state.db.close_connections()
 

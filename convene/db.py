@@ -15,6 +15,7 @@ __all__ = ["APPS", "in_transaction", "tortoise_config", "open_db", "migrate", "D
 APPS: dict[str, str] = {
     "members": "members.models",
     "forum": "forum.models",
+    "realtime": "realtime.models",
 }
 
 

@@ -47,6 +47,11 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     mail_url: str = ""
     mail_from: str = "Convene <convene@localhost>"
+    backplane_url: str = "memory://"
+    ws_max_frame_bytes: int = 16_384
+    ws_queue_frames: int = 512
+    ws_rate_per_second: float = 10.0
+    ws_rate_burst: int = 30
     site_name: str = "Convene"
     registration_mode: str = "approval"
     default_locale: str = "en"
@@ -90,6 +95,11 @@ class Settings:
             base_url=env.get("CONVENE_BASE_URL", cls.base_url).rstrip("/"),
             mail_url=mail_url,
             mail_from=env.get("CONVENE_MAIL_FROM", cls.mail_from),
+            backplane_url=env.get("CONVENE_BACKPLANE_URL", cls.backplane_url),
+            ws_max_frame_bytes=_int(env, "CONVENE_WS_MAX_FRAME_BYTES", cls.ws_max_frame_bytes),
+            ws_queue_frames=_int(env, "CONVENE_WS_QUEUE_FRAMES", cls.ws_queue_frames),
+            ws_rate_per_second=float(_int(env, "CONVENE_WS_RATE_PER_SECOND", int(cls.ws_rate_per_second))),
+            ws_rate_burst=_int(env, "CONVENE_WS_RATE_BURST", cls.ws_rate_burst),
             site_name=env.get("CONVENE_SITE_NAME", cls.site_name),
             registration_mode=env.get("CONVENE_REGISTRATION_MODE", cls.registration_mode),
             default_locale=env.get("CONVENE_DEFAULT_LOCALE", cls.default_locale),

@@ -1,0 +1,1 @@
+"""Realtime: one WebSocket endpoint, durable per-room event logs, the hub and its backplane."""

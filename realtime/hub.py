@@ -1,0 +1,226 @@
+"""The hub: which connection listens to which room, and fan-out of frames to them.
+
+Durability lives in the database (realtime.models); the hub only moves frames. Every frame that
+belongs to a room's log carries its seq; a connection that is catching up buffers live frames and
+drops any it already sent, so a subscriber sees each seq once and in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from realtime.backplane import Backplane
+
+_ids = itertools.count(1)
+
+
+def encode(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+@dataclass
+class Limits:
+    max_frame_bytes: int = 16_384
+    queue_frames: int = 512
+    rate_per_second: float = 10.0
+    rate_burst: int = 30
+    typing_every_seconds: float = 3.0
+
+
+class TokenBucket:
+    """Flood control for one connection. Uses the monotonic clock on purpose: it throttles a
+    transport, it is not business logic with a meaning in calendar time."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+@dataclass(eq=False)
+class Connection:
+    user_id: int
+    user_name: str
+    hide_presence: bool
+    send_text: Callable[[str], Awaitable[None]]
+    close: Callable[[int, str], Awaitable[None]]
+    limits: Limits
+    id: int = field(default_factory=lambda: next(_ids))
+    rooms: set[str] = field(default_factory=set)
+    # room -> (highest seq already sent, frames buffered while catching up or None)
+    seqs: dict[str, int] = field(default_factory=dict)
+    catching_up: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    queue: asyncio.Queue[str | None] = field(init=False)
+    bucket: TokenBucket = field(init=False)
+    overflowed: bool = False
+    last_typing: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(maxsize=self.limits.queue_frames)
+        self.bucket = TokenBucket(self.limits.rate_per_second, self.limits.rate_burst)
+
+    def offer(self, text: str) -> None:
+        """Never blocks: a client too slow to keep up is cut off and catches up on reconnect."""
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            self.overflowed = True
+            # Make room for the sentinel that tells the writer to close the socket.
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self.queue.get_nowait()
+            self.queue.put_nowait(None)
+
+    def offer_seq(self, room: str, seq: int, text: str) -> None:
+        buffered = self.catching_up.get(room)
+        if buffered is not None:
+            buffered.append((seq, text))
+            return
+        if seq <= self.seqs.get(room, 0):
+            return  # already sent (history and live overlap)
+        self.seqs[room] = seq
+        self.offer(text)
+
+    async def writer(self) -> None:
+        while True:
+            text = await self.queue.get()
+            if text is None:
+                await self.close(4008, "too slow: reconnect and catch up")
+                return
+            await self.send_text(text)
+
+
+class Hub:
+    def __init__(self, backplane: Backplane, limits: Limits | None = None) -> None:
+        self.backplane = backplane
+        self.limits = limits or Limits()
+        self.rooms: dict[str, set[Connection]] = defaultdict(set)
+        self.connections: set[Connection] = set()
+        self._presence_dirty: set[str] = set()
+        self._presence_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.backplane.start(self._on_backplane)
+
+    async def stop(self) -> None:
+        if self._presence_task:
+            self._presence_task.cancel()
+        await self.backplane.stop()
+        for conn in list(self.connections):
+            with contextlib.suppress(Exception):
+                await conn.close(1012, "server restarting")
+
+    # -- publishing (call only after the change has committed) -------------------------------
+    async def publish(self, room: str, frame: dict[str, Any]) -> None:
+        await self.backplane.publish("room", encode({"room": room, "frame": frame}))
+
+    async def revoke(self, user_id: int, room: str) -> None:
+        """A member lost access (removed from a group): drop their subscriptions everywhere."""
+        await self.backplane.publish("control", encode({"revoke": [user_id, room]}))
+
+    async def _on_backplane(self, channel: str, payload: str) -> None:
+        data = json.loads(payload)
+        if channel == "room":
+            self._deliver(data["room"], data["frame"])
+        elif channel == "control" and "revoke" in data:
+            user_id, room = data["revoke"]
+            for conn in list(self.rooms.get(room, ())):
+                if conn.user_id == user_id:
+                    self.unsubscribe(conn, room)
+                    conn.offer(encode({"type": "unsubscribed", "room": room, "reason": "access_removed"}))
+
+    def _deliver(self, room: str, frame: dict[str, Any]) -> None:
+        listeners = self.rooms.get(room)
+        if not listeners:
+            return
+        text = encode(frame)  # serialised once, whatever the number of listeners
+        seq = frame.get("seq")
+        if seq is None:
+            for conn in listeners:
+                conn.offer(text)
+        else:
+            for conn in listeners:
+                conn.offer_seq(room, seq, text)
+
+    # -- membership of rooms ---------------------------------------------------------------
+    def register(self, conn: Connection) -> None:
+        self.connections.add(conn)
+
+    def unregister(self, conn: Connection) -> None:
+        self.connections.discard(conn)
+        for room in list(conn.rooms):
+            self.unsubscribe(conn, room)
+
+    def begin_subscribe(self, conn: Connection, room: str, since: int) -> None:
+        """Start listening before reading history, buffering live frames, so none fall between."""
+        conn.rooms.add(room)
+        conn.seqs[room] = since
+        conn.catching_up[room] = []
+        self.rooms[room].add(conn)
+        self._mark_presence(room)
+
+    def finish_subscribe(self, conn: Connection, room: str, history: list[tuple[int, str]]) -> None:
+        buffered = conn.catching_up.pop(room, [])
+        for seq, text in sorted(history + buffered, key=lambda item: item[0]):
+            if seq > conn.seqs.get(room, 0):
+                conn.seqs[room] = seq
+                conn.offer(text)
+
+    def unsubscribe(self, conn: Connection, room: str) -> None:
+        conn.rooms.discard(room)
+        conn.seqs.pop(room, None)
+        conn.catching_up.pop(room, None)
+        listeners = self.rooms.get(room)
+        if listeners is not None:
+            listeners.discard(conn)
+            if not listeners:
+                del self.rooms[room]
+        self._mark_presence(room)
+
+    # -- presence (ephemeral, throttled) -----------------------------------------------------
+    def present(self, room: str) -> list[dict[str, Any]]:
+        seen: dict[int, str] = {}
+        for conn in self.rooms.get(room, ()):
+            if not conn.hide_presence:
+                seen[conn.user_id] = conn.user_name
+        return [{"id": uid, "name": name} for uid, name in sorted(seen.items())]
+
+    def _mark_presence(self, room: str) -> None:
+        self._presence_dirty.add(room)
+        if self._presence_task is None or self._presence_task.done():
+            self._presence_task = asyncio.get_running_loop().create_task(self._flush_presence())
+
+    async def _flush_presence(self) -> None:
+        # Coalesce joins and leaves into at most a few presence frames per second per room.
+        await asyncio.sleep(0.25)
+        dirty, self._presence_dirty = self._presence_dirty, set()
+        for room in dirty:
+            self._deliver(room, {"type": "presence", "room": room, "members": self.present(room)})
+
+    async def typing(self, conn: Connection, room: str) -> bool:
+        now = time.monotonic()
+        if now - conn.last_typing.get(room, 0.0) < self.limits.typing_every_seconds:
+            return False
+        conn.last_typing[room] = now
+        await self.publish(
+            room, {"type": "typing", "room": room, "user": {"id": conn.user_id, "name": conn.user_name}}
+        )
+        return True

@@ -1,0 +1,164 @@
+"""Room kinds: who may read, write and moderate a room, and how a room's log is replayed.
+
+A room key is "<kind>:<id>". Each kind delegates permission to its own domain service, so the
+WebSocket obeys exactly the rules the pages and the API obey.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from convene.errors import NotFound
+from realtime.models import ChatMessage, RoomEvent
+
+
+class RoomKind(Protocol):
+    chat: bool
+
+    async def check_read(self, viewer: Any, ident: int) -> None: ...
+
+    async def check_send(self, viewer: Any, ident: int) -> None: ...
+
+    async def check_moderate(self, viewer: Any, ident: int) -> None: ...
+
+    async def history(self, room: str, ident: int, since: int, limit: int) -> list[dict[str, Any]]: ...
+
+
+def message_frame(room: str, seq: int, msg: ChatMessage, author_name: str | None) -> dict[str, Any]:
+    gone = msg.hidden_at is not None or msg.deleted_at is not None
+    return {
+        "type": "event",
+        "room": room,
+        "seq": seq,
+        "kind": "message",
+        "data": {
+            "id": msg.id,
+            "author": {"id": msg.author_id, "name": author_name or "former member"},  # type: ignore[attr-defined]
+            "html": "" if gone else msg.body_html,
+            "state": "deleted" if msg.deleted_at else ("hidden" if msg.hidden_at else "visible"),
+            "key": msg.client_key,
+            "created_at": msg.created_at.isoformat(),
+        },
+    }
+
+
+async def chat_log(room: str, since: int, limit: int) -> list[dict[str, Any]]:
+    """Replay a chat room's log from the database, each message in its current state."""
+    events = await RoomEvent.filter(room=room, seq__gt=since).order_by("seq").limit(limit)
+    ids = {e.message_id for e in events if e.message_id is not None}
+    messages = {m.id: m for m in await ChatMessage.filter(id__in=ids).select_related("author")} if ids else {}
+    frames: list[dict[str, Any]] = []
+    for event in events:
+        msg = messages.get(event.message_id) if event.message_id is not None else None
+        if event.kind == "message" and msg is not None:
+            frames.append(message_frame(room, event.seq, msg, msg.author.name if msg.author else None))
+        else:
+            frames.append(
+                {"type": "event", "room": room, "seq": event.seq, "kind": event.kind, "data": event.payload}
+            )
+    return frames
+
+
+@dataclass
+class GroupChat:
+    """The live chat of a discussion group: readers of the group read, its members write."""
+
+    chat: bool = True
+
+    async def _group(self, ident: int) -> Any:
+        from forum.models import Group
+
+        group = await Group.get_or_none(id=ident)
+        if group is None:
+            raise NotFound()
+        return group
+
+    async def check_read(self, viewer: Any, ident: int) -> None:
+        from forum.service import check_can_read_group
+
+        await check_can_read_group(viewer, await self._group(ident))
+
+    async def check_send(self, viewer: Any, ident: int) -> None:
+        from forum.service import check_can_post
+
+        await check_can_post(viewer, await self._group(ident))
+
+    async def check_moderate(self, viewer: Any, ident: int) -> None:
+        from forum.service import check_can_moderate_group
+
+        await check_can_moderate_group(viewer, await self._group(ident))
+
+    async def history(self, room: str, ident: int, since: int, limit: int) -> list[dict[str, Any]]:
+        return await chat_log(room, since, limit)
+
+
+@dataclass
+class ThreadUpdates:
+    """Live replies on a thread page. The log IS the thread: seq is the post number."""
+
+    chat: bool = False
+
+    async def _thread(self, ident: int) -> Any:
+        from forum.models import Thread
+
+        thread = await Thread.get_or_none(id=ident).select_related("group")
+        if thread is None:
+            raise NotFound()
+        return thread
+
+    async def check_read(self, viewer: Any, ident: int) -> None:
+        from forum.service import check_can_read_group
+
+        await check_can_read_group(viewer, (await self._thread(ident)).group)
+
+    async def check_send(self, viewer: Any, ident: int) -> None:
+        from convene.errors import Forbidden
+
+        raise Forbidden("Replies to a thread are posted through the reply form.")
+
+    async def check_moderate(self, viewer: Any, ident: int) -> None:
+        from forum.service import check_can_moderate_group
+
+        await check_can_moderate_group(viewer, (await self._thread(ident)).group)
+
+    async def history(self, room: str, ident: int, since: int, limit: int) -> list[dict[str, Any]]:
+        from forum.models import Post
+
+        posts = (
+            await Post.filter(thread_id=ident, number__gt=since)
+            .order_by("number")
+            .limit(limit)
+            .select_related("author")
+        )
+        return [post_frame(room, p) for p in posts]
+
+
+def post_frame(room: str, post: Any) -> dict[str, Any]:
+    return {
+        "type": "event",
+        "room": room,
+        "seq": post.number,
+        "kind": "post",
+        "data": {
+            "id": post.id,
+            "number": post.number,
+            "author": {"id": post.author_id, "name": post.author.name if post.author else "former member"},
+            "html": post.body_html,
+            "parent_id": post.parent_id,
+            "created_at": post.created_at.isoformat(),
+        },
+    }
+
+
+ROOM_KINDS: dict[str, RoomKind] = {"group": GroupChat(), "thread": ThreadUpdates()}
+
+
+def parse_room(room: Any) -> tuple[str, RoomKind, int]:
+    if not isinstance(room, str) or room.count(":") != 1:
+        raise NotFound("There is no such room.")
+    kind_name, _, ident = room.partition(":")
+    kind = ROOM_KINDS.get(kind_name)
+    if kind is None or not ident.isdigit() or len(ident) > 12:
+        raise NotFound("There is no such room.")
+    return room, kind, int(ident)

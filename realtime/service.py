@@ -1,0 +1,212 @@
+"""Chat service: store-then-broadcast messages with per-room sequence numbers, and moderation.
+
+Every change writes the room's log inside one transaction and returns the frame to publish; the
+caller publishes it only after commit. A retried send with the same client key returns the stored
+message instead of storing it twice.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from convene.clock import Clock
+from convene.errors import Forbidden, Invalid, NotAuthenticated, NotFound, RateLimited
+from convene.markup import render_markdown
+from realtime.models import ChatMessage, Mute, ReadMarker, Room, RoomEvent
+from realtime.rooms import message_frame, parse_room
+
+MAX_MESSAGE_CHARS = 4000
+MAX_SLOW_MODE_SECONDS = 3600
+MAX_MUTE_MINUTES = 60 * 24 * 30
+
+
+def _require_member(viewer: Any) -> None:
+    if not getattr(viewer, "is_authenticated", False):
+        raise NotAuthenticated()
+
+
+async def check_can_read_room(viewer: Any, room: str) -> None:
+    _require_member(viewer)
+    _, kind, ident = parse_room(room)
+    await kind.check_read(viewer, ident)
+
+
+async def _next_seq(room: str, clock: Clock, conn: Any) -> int:
+    # The UPDATE takes the row's write lock, so concurrent senders get consecutive numbers.
+    await Room.get_or_create(key=room, defaults={"created_at": clock.now()}, using_db=conn)
+    await Room.filter(key=room).using_db(conn).update(last_seq=F("last_seq") + 1)
+    return (await Room.get(key=room).using_db(conn)).last_seq
+
+
+async def _append(room: str, kind: str, clock: Clock, conn: Any, **fields: Any) -> RoomEvent:
+    seq = await _next_seq(room, clock, conn)
+    return await RoomEvent.create(
+        room=room, seq=seq, kind=kind, created_at=clock.now(), using_db=conn, **fields
+    )
+
+
+async def do_send_message(
+    viewer: Any, room: str, *, body: str, client_key: str, clock: Clock
+) -> tuple[dict[str, Any], bool]:
+    """Returns (frame, created). created is False for a retry of a message already stored."""
+    _require_member(viewer)
+    room, kind, ident = parse_room(room)
+    if not kind.chat:
+        raise Forbidden("This room does not take chat messages.")
+    await kind.check_send(viewer, ident)
+    body = body.strip()
+    if not body:
+        raise Invalid(fields={"body": "Write a message first."})
+    if len(body) > MAX_MESSAGE_CHARS:
+        raise Invalid(fields={"body": f"Messages are limited to {MAX_MESSAGE_CHARS} characters."})
+    if not client_key or len(client_key) > 64:
+        raise Invalid(fields={"key": "Each message needs a client key of 1 to 64 characters."})
+
+    existing = await ChatMessage.get_or_none(room=room, author_id=viewer.id, client_key=client_key)
+    if existing is not None:
+        return message_frame(room, existing.seq, existing, viewer.name), False
+
+    now = clock.now()
+    mute = await Mute.get_or_none(room=room, user_id=viewer.id, until__gt=now)
+    if mute is not None:
+        raise Forbidden("A moderator has muted you in this room for now.")
+    room_row = await Room.get_or_none(key=room)
+    if room_row is not None and room_row.slow_mode_seconds:
+        since = now - timedelta(seconds=room_row.slow_mode_seconds)
+        if await ChatMessage.filter(room=room, author_id=viewer.id, created_at__gt=since).exists():
+            raise RateLimited(
+                f"Slow mode is on: you can send one message every {room_row.slow_mode_seconds} seconds."
+            )
+    html = render_markdown(body)
+    async with in_transaction() as conn:
+        seq = await _next_seq(room, clock, conn)
+        message = await ChatMessage.create(
+            room=room,
+            seq=seq,
+            author_id=viewer.id,
+            client_key=client_key,
+            body=body,
+            body_html=html,
+            created_at=now,
+            using_db=conn,
+        )
+        await RoomEvent.create(
+            room=room, seq=seq, kind="message", message_id=message.id, created_at=now, using_db=conn
+        )
+    return message_frame(room, seq, message, viewer.name), True
+
+
+async def _moderation_event(
+    viewer: Any, room: str, message_id: int, clock: Clock, *, action: str
+) -> dict[str, Any]:
+    _require_member(viewer)
+    room, kind, ident = parse_room(room)
+    message = await ChatMessage.get_or_none(id=message_id, room=room)
+    if message is None:
+        raise NotFound("That message does not exist.")
+    if action == "deleted" and message.author_id == viewer.id:  # type: ignore[attr-defined]
+        pass  # authors may delete their own messages
+    else:
+        await kind.check_moderate(viewer, ident)
+    now = clock.now()
+    async with in_transaction() as conn:
+        update = {"deleted_at": now} if action == "deleted" else {"hidden_at": now, "hidden_by_id": viewer.id}
+        if action == "restored":
+            update = {"hidden_at": None, "hidden_by_id": None}
+        await ChatMessage.filter(id=message.id).using_db(conn).update(**update)
+        event = await _append(
+            room, action, clock, conn, message_id=message.id, payload={"id": message.id, "by": viewer.id}
+        )
+    data: dict[str, Any] = {"id": message.id}
+    if action == "restored":
+        data["html"] = message.body_html
+    return {"type": "event", "room": room, "seq": event.seq, "kind": action, "data": data}
+
+
+async def do_hide_message(viewer: Any, room: str, message_id: int, *, clock: Clock) -> dict[str, Any]:
+    return await _moderation_event(viewer, room, message_id, clock, action="hidden")
+
+
+async def do_restore_message(viewer: Any, room: str, message_id: int, *, clock: Clock) -> dict[str, Any]:
+    return await _moderation_event(viewer, room, message_id, clock, action="restored")
+
+
+async def do_delete_message(viewer: Any, room: str, message_id: int, *, clock: Clock) -> dict[str, Any]:
+    return await _moderation_event(viewer, room, message_id, clock, action="deleted")
+
+
+async def do_mute(viewer: Any, room: str, user_id: int, minutes: int, *, clock: Clock) -> dict[str, Any]:
+    _require_member(viewer)
+    room, kind, ident = parse_room(room)
+    await kind.check_moderate(viewer, ident)
+    if not 0 <= minutes <= MAX_MUTE_MINUTES:
+        raise Invalid(fields={"minutes": f"Mute for 0 to {MAX_MUTE_MINUTES} minutes."})
+    until = clock.now() + timedelta(minutes=minutes)
+    async with in_transaction() as conn:
+        await Mute.update_or_create(
+            room=room, user_id=user_id, defaults={"until": until, "by_id": viewer.id}, using_db=conn
+        )
+        event = await _append(
+            room, "muted", clock, conn, payload={"user_id": user_id, "until": until.isoformat()}
+        )
+    return {"type": "event", "room": room, "seq": event.seq, "kind": "muted", "data": event.payload}
+
+
+async def do_set_slow_mode(viewer: Any, room: str, seconds: int, *, clock: Clock) -> dict[str, Any]:
+    _require_member(viewer)
+    room, kind, ident = parse_room(room)
+    await kind.check_moderate(viewer, ident)
+    if not 0 <= seconds <= MAX_SLOW_MODE_SECONDS:
+        raise Invalid(fields={"seconds": f"Slow mode takes 0 to {MAX_SLOW_MODE_SECONDS} seconds."})
+    async with in_transaction() as conn:
+        await Room.get_or_create(key=room, defaults={"created_at": clock.now()}, using_db=conn)
+        await Room.filter(key=room).using_db(conn).update(slow_mode_seconds=seconds)
+        event = await _append(room, "slow_mode", clock, conn, payload={"seconds": seconds})
+    return {"type": "event", "room": room, "seq": event.seq, "kind": "slow_mode", "data": event.payload}
+
+
+async def do_mark_read(viewer: Any, room: str, seq: int, *, clock: Clock) -> int:
+    await check_can_read_room(viewer, room)
+    marker, created = await ReadMarker.get_or_create(
+        room=room, user_id=viewer.id, defaults={"seq": seq, "updated_at": clock.now()}
+    )
+    if not created and seq > marker.seq:
+        await ReadMarker.filter(id=marker.id).update(seq=seq, updated_at=clock.now())
+        return seq
+    return max(seq, marker.seq) if not created else seq
+
+
+async def get_read_marker(viewer: Any, room: str) -> int:
+    marker = await ReadMarker.get_or_none(room=room, user_id=viewer.id)
+    return marker.seq if marker else 0
+
+
+async def get_last_seq(room: str) -> int:
+    row = await Room.get_or_none(key=room)
+    return row.last_seq if row else 0
+
+
+async def list_room_log(viewer: Any, room: str, since: int, limit: int = 500) -> list[dict[str, Any]]:
+    """What a (re)subscribing client missed, after checking it may read the room."""
+    room, kind, ident = parse_room(room)
+    await check_can_read_room(viewer, room)
+    return await kind.history(room, ident, since, limit)
+
+
+async def list_messages(
+    viewer: Any, room: str, *, before: int | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Chat history over HTTP, newest page first (paged backwards by seq), visible messages only."""
+    await check_can_read_room(viewer, room)
+    query = ChatMessage.filter(room=room, hidden_at=None, deleted_at=None)
+    if before is not None:
+        query = query.filter(seq__lt=before)
+    messages = await query.order_by("-seq").limit(max(1, min(limit, 200))).select_related("author")
+    return [
+        message_frame(room, m.seq, m, m.author.name if m.author else None)["data"] | {"seq": m.seq}
+        for m in reversed(messages)
+    ]

@@ -1,0 +1,264 @@
+"""Live chat over /ws with real websockets clients: delivery, order, catch-up, idempotency, limits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+import websockets
+
+from tests.conftest import signed_in
+from tests.realtime.conftest import connect, session_token
+
+
+async def subscribed(client, room, since=0):
+    await client.send(type="subscribe", room=room, since=since)
+    return await client.expect(type="subscribed", room=room)
+
+
+async def test_two_members_chat_and_see_each_others_messages(live, chat):
+    a, b = chat.members
+    ca = await connect(live, await session_token(live, a))
+    cb = await connect(live, await session_token(live, b))
+    await subscribed(ca, chat.room)
+    await subscribed(cb, chat.room)
+
+    await ca.send(type="send", room=chat.room, body="Hello **everyone**", key="k1", ref=1)
+    ack = await ca.expect(type="ack", ref=1)
+    assert ack["duplicate"] is False
+    ev_b = (await cb.events(chat.room, 1))[0]
+    ev_a = (await ca.events(chat.room, 1))[0]
+    assert ev_a == ev_b
+    assert ev_b["seq"] == ack["seq"] == 1
+    assert ev_b["data"]["html"] == "<p>Hello <strong>everyone</strong></p>"
+    assert ev_b["data"]["author"]["name"] == a.name
+
+    await cb.send(type="send", room=chat.room, body="Hi!", key="k2")
+    assert (await ca.events(chat.room, 1))[0]["seq"] == 2
+    await ca.close()
+    await cb.close()
+
+
+async def test_anonymous_wrong_origin_and_non_member_are_refused(live, chat):
+    with pytest.raises(websockets.InvalidStatus) as anon:
+        await connect(live, None)
+    assert anon.value.response.status_code == 403
+
+    token = await session_token(live, chat.members[0])
+    with pytest.raises(websockets.InvalidStatus) as cross:
+        await connect(live, token, origin="https://evil.example")
+    assert cross.value.response.status_code == 403
+
+    outsider = await connect(live, await session_token(live, chat.outsider))
+    await outsider.send(type="subscribe", room=chat.room, since=0, ref=9)
+    err = await outsider.expect(type="error", ref=9)
+    assert err["code"] in ("not_found", "forbidden")
+    await outsider.send(type="send", room=chat.room, body="let me in", key="x", ref=10)
+    err = await outsider.expect(type="error", ref=10)
+    assert err["code"] in ("not_found", "forbidden")
+    await outsider.close()
+
+
+async def test_reader_who_is_not_a_member_can_follow_but_not_send(live):
+    from tests.realtime.conftest import make_chat_group
+
+    group = await make_chat_group(live, visibility="public", members=1)
+    reader = await connect(live, await session_token(live, group.outsider))
+    await subscribed(reader, group.room)
+    await reader.send(type="send", room=group.room, body="hello", key="r1", ref=3)
+    err = await reader.expect(type="error", ref=3)
+    assert err["code"] == "forbidden"
+    await reader.close()
+
+
+async def test_client_that_disconnects_gets_every_missed_message_once_in_order(live, chat):
+    a, b = chat.members
+    ca = await connect(live, await session_token(live, a))
+    await subscribed(ca, chat.room)
+    await ca.send(type="send", room=chat.room, body="before", key="b0")
+    first = (await ca.events(chat.room, 1))[0]
+    await ca.close()
+
+    cb = await connect(live, await session_token(live, b))
+    await subscribed(cb, chat.room)
+    for i in range(8):
+        await cb.send(type="send", room=chat.room, body=f"missed {i}", key=f"m{i}", ref=i)
+        await cb.expect(type="ack", ref=i)
+
+    ca = await connect(live, await session_token(live, a))
+    await subscribed(ca, chat.room, since=first["seq"])
+    # A live message sent while A is catching up must also arrive exactly once.
+    await cb.send(type="send", room=chat.room, body="live", key="live")
+    got = await ca.events(chat.room, 9)
+    seqs = [e["seq"] for e in got]
+    assert seqs == list(range(first["seq"] + 1, first["seq"] + 10))
+    assert [e["data"]["html"] for e in got[:8]] == [f"<p>missed {i}</p>" for i in range(8)]
+    assert got[8]["data"]["html"] == "<p>live</p>"
+    with pytest.raises(asyncio.TimeoutError):
+        await ca.expect(timeout=0.5, type="event", room=chat.room)  # nothing twice
+    await ca.close()
+    await cb.close()
+
+
+async def test_retried_send_with_same_key_is_stored_once(live, chat):
+    a = chat.members[0]
+    ca = await connect(live, await session_token(live, a))
+    await subscribed(ca, chat.room)
+    await ca.send(type="send", room=chat.room, body="once", key="same-key", ref=1)
+    first = await ca.expect(type="ack", ref=1)
+    await ca.close()
+    # The connection dropped before the client saw the ack; it retries on a new one.
+    ca = await connect(live, await session_token(live, a))
+    await ca.send(type="send", room=chat.room, body="once", key="same-key", ref=2)
+    second = await ca.expect(type="ack", ref=2)
+    assert second["duplicate"] is True
+    assert (second["id"], second["seq"]) == (first["id"], first["seq"])
+
+    from realtime.models import ChatMessage
+
+    count = await asyncio.to_thread(live.run, ChatMessage.filter(room=chat.room, client_key="same-key").count())
+    assert count == 1
+    await ca.close()
+
+
+async def test_oversized_frame_and_flooding_get_error_frames(live, chat):
+    ca = await connect(live, await session_token(live, chat.members[0]))
+    await ca.ws.send(json.dumps({"type": "send", "room": chat.room, "body": "x" * 20000, "key": "big"}))
+    err = await ca.expect(type="error")
+    assert err["code"] == "too_large"
+
+    for i in range(60):
+        await ca.send(type="ping", ref=i)
+    errors = []
+    for _ in range(60):
+        frame = await ca.recv()
+        if frame["type"] == "error":
+            errors.append(frame)
+    assert errors and errors[0]["code"] == "rate_limited"
+    await ca.close()
+
+
+async def test_invalid_frames_get_a_clear_error(live, chat):
+    ca = await connect(live, await session_token(live, chat.members[0]))
+    await ca.ws.send("not json")
+    assert (await ca.expect(type="error"))["code"] == "bad_frame"
+    await ca.send(type="fly", ref=1)
+    assert (await ca.expect(type="error", ref=1))["code"] == "unknown_type"
+    await ca.send(type="send", room=chat.room, body="", key="e", ref=2)
+    assert (await ca.expect(type="error", ref=2))["code"] == "invalid"
+    await ca.send(type="subscribe", room="nowhere:1", ref=3)
+    assert (await ca.expect(type="error", ref=3))["code"] == "not_found"
+    await ca.close()
+
+
+async def test_moderator_hides_message_and_every_client_updates(live, chat):
+    a, b = chat.members
+    ca = await connect(live, await session_token(live, a))
+    cm = await connect(live, await session_token(live, chat.moderator))
+    await subscribed(ca, chat.room)
+    await subscribed(cm, chat.room)
+    await ca.send(type="send", room=chat.room, body="something rude", key="rude", ref=1)
+    msg_id = (await ca.expect(type="ack", ref=1))["id"]
+    await cm.events(chat.room, 1)
+
+    # A member may not hide someone else's message.
+    cb = await connect(live, await session_token(live, b))
+    await cb.send(type="hide", room=chat.room, id=msg_id, ref=5)
+    assert (await cb.expect(type="error", ref=5))["code"] == "forbidden"
+
+    await cm.send(type="hide", room=chat.room, id=msg_id, ref=2)
+    hidden = [e for e in await ca.events(chat.room, 2) if e["kind"] == "hidden"]
+    assert hidden and hidden[0]["data"]["id"] == msg_id
+
+    # History over HTTP no longer shows it; a late joiner replays it as hidden.
+    client = await signed_in(live, b)
+    async with client:
+        r = await client.get(f"/api/v1/rooms/{chat.room}/messages")
+    assert r.status_code == 200
+    assert all(m["id"] != msg_id for m in r.json())
+    await subscribed(cb, chat.room)
+    replay = await cb.events(chat.room, 2)
+    assert replay[0]["data"]["state"] == "hidden" and replay[0]["data"]["html"] == ""
+
+    # Slow mode: one message per 60 s.
+    await cm.send(type="slow_mode", room=chat.room, seconds=60, ref=3)
+    await cm.expect(type="ack", ref=3)
+    await cb.send(type="send", room=chat.room, body="one", key="s1", ref=6)
+    await cb.expect(type="ack", ref=6)
+    await cb.send(type="send", room=chat.room, body="two", key="s2", ref=7)
+    assert (await cb.expect(type="error", ref=7))["code"] == "rate_limited"
+
+    # Mute: the member cannot send at all.
+    await cm.send(type="mute", room=chat.room, user_id=a.id, minutes=10, ref=4)
+    await cm.expect(type="ack", ref=4)
+    await ca.send(type="send", room=chat.room, body="still here", key="muted", ref=8)
+    assert (await ca.expect(type="error", ref=8))["code"] == "forbidden"
+    for c in (ca, cb, cm):
+        await c.close()
+
+
+async def test_history_over_http_pages_backwards_and_respects_access(live, chat):
+    a = chat.members[0]
+    ca = await connect(live, await session_token(live, a))
+    for i in range(5):
+        await ca.send(type="send", room=chat.room, body=f"h{i}", key=f"h{i}", ref=i)
+        await ca.expect(type="ack", ref=i)
+    await ca.close()
+    client = await signed_in(live, a)
+    async with client:
+        page = (await client.get(f"/api/v1/rooms/{chat.room}/messages?limit=3")).json()
+        assert [m["html"] for m in page] == ["<p>h2</p>", "<p>h3</p>", "<p>h4</p>"]
+        older = (await client.get(f"/api/v1/rooms/{chat.room}/messages?before={page[0]['seq']}")).json()
+        assert [m["html"] for m in older] == ["<p>h0</p>", "<p>h1</p>"]
+        bad = await client.get(f"/api/v1/rooms/{chat.room}/messages?limit=abc")
+        assert bad.status_code == 422
+    outsider = await signed_in(live, chat.outsider)
+    async with outsider:
+        assert (await outsider.get(f"/api/v1/rooms/{chat.room}/messages")).status_code == 404
+    async with httpx.AsyncClient(base_url=live.url) as anon:
+        assert (await anon.get(f"/api/v1/rooms/{chat.room}/messages")).status_code == 401
+
+
+async def test_slow_client_is_cut_off_without_delaying_others(tmp_path, smtp):
+    from tests.conftest import start_server
+    from tests.realtime.conftest import make_chat_group
+
+    # A private server whose flood limit lets one sender post quickly; queue as in production.
+    live = start_server(tmp_path, ws_rate_per_second=10_000.0, ws_rate_burst=10_000)
+    try:
+        await _slow_client_scenario(live, await make_chat_group(live))
+    finally:
+        live.stop()
+
+
+async def _slow_client_scenario(live, chat):
+    a, b = chat.members
+    slow = await connect(live, await session_token(live, a), max_queue=1, max_size=2**20)
+    await subscribed(slow, chat.room)
+    fast = await connect(live, await session_token(live, b))
+    await subscribed(fast, chat.room)
+    sender = await connect(live, await session_token(live, chat.moderator))
+
+    # The slow client never reads again. 600 messages of ~4 KB overflow its socket and queue.
+    body = "x" * 3900
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for i in range(600):
+        await sender.send(type="send", room=chat.room, body=f"{i} {body}", key=f"f{i}")
+        if i % 25 == 24:
+            await sender.expect(type="ack", key=f"f{i}")
+    got = await fast.events(chat.room, 600, timeout=60)
+    assert [e["seq"] for e in got] == sorted(e["seq"] for e in got)
+    assert len({e["seq"] for e in got}) == 600
+    elapsed = loop.time() - started
+    assert elapsed < 60
+
+    # The slow client was disconnected with 4008 once its queue overflowed.
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        while True:
+            await asyncio.wait_for(slow.ws.recv(), 30)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4008
+    await fast.close()
+    await sender.close()
