@@ -141,10 +141,13 @@ def _walk(routes: list[BaseRoute]) -> list[ApiOperation]:
 def build_openapi(routes: list[BaseRoute], title: str, version: str) -> dict[str, Any]:
     ops = _walk(routes)
     models = {m for op in ops for m in (op.body, op.response) if m is not None}
-    _, defs = models_json_schema(
-        [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
+    refs, defs = models_json_schema(
+        [(m, "validation") for m in sorted(models, key=lambda m: (m.__name__, m.__module__))],
         ref_template="#/components/schemas/{model}",
     )
+    # Two packages may each have a schema of the same name (RoleIn); pydantic then qualifies
+    # the names, so every reference is taken from what it generated, never from __name__.
+    ref_of = {model: schema for (model, _), schema in refs.items()}
     error_schema = {
         "type": "object",
         "properties": {
@@ -194,13 +197,11 @@ def build_openapi(routes: list[BaseRoute], title: str, version: str) -> dict[str
         if op.body is not None:
             entry["requestBody"] = {
                 "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}
-                },
+                "content": {"application/json": {"schema": ref_of[op.body]}},
             }
         ok: dict[str, Any] = {"description": "OK"}
         if op.response is not None:
-            ref = {"$ref": f"#/components/schemas/{op.response.__name__}"}
+            ref = ref_of[op.response]
             schema = {"type": "array", "items": ref} if op.many else ref
             ok["content"] = {"application/json": {"schema": schema}}
         entry["responses"][str(op.status)] = ok

@@ -38,6 +38,7 @@ def collect_routes() -> list[BaseRoute]:
     from convene.routes import routes as kernel_routes
     from forum.routes import routes as forum_routes
     from members.routes import routes as member_routes
+    from realtime.pages import routes as chat_page_routes
     from realtime.routes import routes as realtime_routes
 
     return [
@@ -45,6 +46,7 @@ def collect_routes() -> list[BaseRoute]:
         *member_routes,
         *forum_routes,
         *realtime_routes,
+        *chat_page_routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

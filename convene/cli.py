@@ -82,7 +82,9 @@ def _read_password(args: argparse.Namespace, stdin: TextIO) -> str:
             raise CommandError("--password-stdin was given but nothing was read from standard input.")
         return line.rstrip("\r\n")
     if not stdin.isatty():
-        raise CommandError("No terminal to ask for a password: pass it on standard input with --password-stdin.")
+        raise CommandError(
+            "No terminal to ask for a password: give it on standard input with --password-stdin."
+        )
     first = getpass.getpass("Password: ")
     second = getpass.getpass("Password (again): ")
     if first != second:
@@ -91,17 +93,24 @@ def _read_password(args: argparse.Namespace, stdin: TextIO) -> str:
 
 
 def cmd_user_create(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from convene.errors import Invalid
     from convene.security import Passwords
     from members.models import Role
+    from members.schemas import clean_email
     from members.service import do_create_user
 
+    try:
+        # The same address rule as the registration form, checked before asking for a password.
+        email = clean_email(args.email)
+    except ValueError as exc:
+        raise Invalid(fields={"email": str(exc)}) from None
     password = _read_password(args, sys.stdin)
     # The same Argon2id cost as the running site, so the hash needs no upgrade at first sign-in.
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
 
     async def create() -> Any:
         return await do_create_user(
-            email=args.email,
+            email=email,
             name=args.name,
             password=password,
             passwords=passwords,

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
-from tortoise.context import TortoiseContext
+from tortoise.context import TortoiseContext, _current_context
 from tortoise.migrations.api import migrate as tortoise_migrate
 from tortoise.transactions import in_transaction
 
-__all__ = ["APPS", "in_transaction", "tortoise_config", "open_db", "migrate", "DBContextMiddleware"]
+__all__ = [
+    "APPS",
+    "in_transaction",
+    "tortoise_config",
+    "open_db",
+    "migrate",
+    "current_db",
+    "DBContextMiddleware",
+]
 
 # One Tortoise app per domain package; its migrations live in convene/migrations/<label>/.
 APPS: dict[str, str] = {
@@ -64,6 +74,18 @@ async def open_db(database_url: str, *, run_migrations: bool = True) -> Tortoise
     return ctx
 
 
+@contextmanager
+def current_db(ctx: TortoiseContext) -> Iterator[None]:
+    """Make `ctx` the database context of the running task only. `with ctx:` keeps one token on
+    the shared TortoiseContext, which concurrent requests overwrite ("Token ... was created in a
+    different Context"); each task here keeps its own token instead."""
+    token = _current_context.set(ctx)
+    try:
+        yield
+    finally:
+        _current_context.reset(token)
+
+
 class DBContextMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -73,5 +95,5 @@ class DBContextMiddleware:
         if ctx is None:
             await self.app(scope, receive, send)
             return
-        with ctx:
+        with current_db(ctx):
             await self.app(scope, receive, send)

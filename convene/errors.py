@@ -124,7 +124,10 @@ async def handle_convene_error(request: Request, exc: Exception) -> Response:
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code, message = _HTTP_MESSAGES.get(exc.status_code, ("error", str(exc.detail)))
-    return render_error(request, exc.status_code, code, message)
+    response = render_error(request, exc.status_code, code, message)
+    # Keep the headers the exception carries: a 405 must say which methods are allowed (Allow).
+    response.headers.update(exc.headers or {})
+    return response
 
 
 async def handle_server_error(request: Request, exc: Exception) -> Response:

@@ -141,6 +141,8 @@ class RequestGuard:
             body.extend(message.get("body", b""))
             more = message.get("more_body", False)
             if len(body) > limit:
+                if more:
+                    await _drain(receive, limit)
                 await self._refuse(scope, receive, send, 413, "too_large", _too_large(limit))
                 return
 
@@ -221,6 +223,19 @@ class RequestGuard:
         if status == 413:
             response.headers["connection"] = "close"
         await response(scope, receive, send)
+
+
+async def _drain(receive: Receive, budget: int) -> None:
+    """Read and drop what is left of an over-long streamed body, up to `budget` more bytes. Closing
+    the connection with unread bytes makes the kernel send a reset, which can destroy our 413
+    before the client reads it; a client that sent a little too much gets a readable answer."""
+    while budget > 0:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        budget -= len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def _too_large(limit: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from convene.i18n import negotiate, text_direction, translations
 from convene.security import CSRF_FIELD
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+_JUST_NOW = timedelta(minutes=1)
 
 
 @lru_cache(maxsize=32)
@@ -72,7 +73,11 @@ class Templates:
         def ago(value: datetime | None) -> str:
             if value is None:
                 return ""
-            return format_timedelta(value - now, add_direction=True, locale=locale)
+            delta = value - now
+            if delta > -_JUST_NOW:
+                # Under a minute old (or a moment ahead of our clock): not "in 0 seconds".
+                return translations(locale).gettext("just now")
+            return format_timedelta(delta, add_direction=True, locale=locale)
 
         ctx: dict[str, Any] = {
             "request": request,

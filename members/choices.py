@@ -49,7 +49,9 @@ REGISTRATION_MODE_LABELS: dict[str, str] = {
 
 # Babel's territory list also holds regions ("150"), groupings (EU, UN) and codes that are only
 # "exceptionally reserved" in ISO 3166-1. Kosovo (XK) stays: it is in everyday use across Europe.
-_NOT_COUNTRIES = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"})
+_NOT_COUNTRIES = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
+)
 
 
 def _locale(code: str) -> Locale:

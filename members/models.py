@@ -151,3 +151,27 @@ class SiteSetting(Model):
 
     class Meta:
         table = "site_settings"
+
+
+class AuditEntry(Model):
+    """One moderator or administrator action, kept for accountability (who did what, when, why).
+
+    `target_type`/`target_id` name the thing acted on ("user", "post", "thread", "group", ...) without a
+    foreign key, so the record outlives what it describes. `group_id` lets a group's moderators read
+    the entries about their own group."""
+
+    id = fields.IntField(primary_key=True)
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    action = fields.CharField(max_length=64, db_index=True)
+    target_type = fields.CharField(max_length=32)
+    target_id = fields.IntField(null=True)
+    group_id = fields.IntField(null=True, db_index=True)
+    reason = fields.TextField(default="")
+    data = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "audit_entries"
+        indexes = (("actor_id", "created_at"),)

@@ -12,7 +12,7 @@ import contextlib
 import itertools
 import json
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,30 +64,42 @@ class Connection:
     limits: Limits
     id: int = field(default_factory=lambda: next(_ids))
     rooms: set[str] = field(default_factory=set)
+    # room -> access scope it was granted under (e.g. "group:5" for that group's chat and threads)
+    scopes: dict[str, str] = field(default_factory=dict)
     # room -> (highest seq already sent, frames buffered while catching up or None)
     seqs: dict[str, int] = field(default_factory=dict)
     catching_up: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
-    queue: asyncio.Queue[str | None] = field(init=False)
     bucket: TokenBucket = field(init=False)
     overflowed: bool = False
     last_typing: dict[str, float] = field(default_factory=dict)
+    _out: deque[str] = field(default_factory=deque)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _space: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
-        self.queue = asyncio.Queue(maxsize=self.limits.queue_frames)
         self.bucket = TokenBucket(self.limits.rate_per_second, self.limits.rate_burst)
+
+    @property
+    def queued(self) -> int:
+        return len(self._out)
 
     def offer(self, text: str) -> None:
         """Never blocks: a client too slow to keep up is cut off and catches up on reconnect."""
         if self.overflowed:
             return
-        try:
-            self.queue.put_nowait(text)
-        except asyncio.QueueFull:
+        if len(self._out) >= self.limits.queue_frames:
+            # What is already queued is a gap-free prefix: the writer sends it, then closes.
             self.overflowed = True
-            # Make room for the sentinel that tells the writer to close the socket.
-            with contextlib.suppress(asyncio.QueueEmpty):
-                self.queue.get_nowait()
-            self.queue.put_nowait(None)
+        else:
+            self._out.append(text)
+        self._wake.set()
+
+    async def put(self, text: str) -> None:
+        """For the connection's own catch-up: waits for room instead of overflowing."""
+        while len(self._out) >= self.limits.queue_frames and not self.overflowed:
+            self._space.clear()
+            await self._space.wait()
+        self.offer(text)
 
     def offer_seq(self, room: str, seq: int, text: str) -> None:
         buffered = self.catching_up.get(room)
@@ -101,10 +113,14 @@ class Connection:
 
     async def writer(self) -> None:
         while True:
-            text = await self.queue.get()
-            if text is None:
-                await self.close(4008, "too slow: reconnect and catch up")
-                return
+            while not self._out:
+                if self.overflowed:
+                    await self.close(4008, "too slow: reconnect and catch up")
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+            text = self._out.popleft()
+            self._space.set()
             await self.send_text(text)
 
 
@@ -132,20 +148,24 @@ class Hub:
     async def publish(self, room: str, frame: dict[str, Any]) -> None:
         await self.backplane.publish("room", encode({"room": room, "frame": frame}))
 
-    async def revoke(self, user_id: int, room: str) -> None:
-        """A member lost access (removed from a group): drop their subscriptions everywhere."""
-        await self.backplane.publish("control", encode({"revoke": [user_id, room]}))
+    async def revoke(self, user_id: int, scope: str) -> None:
+        """A member lost access (e.g. removed from group 5: scope "group:5"): drop, in every process,
+        their subscriptions to every room granted under that scope."""
+        await self.backplane.publish("control", encode({"revoke": [user_id, scope]}))
 
     async def _on_backplane(self, channel: str, payload: str) -> None:
         data = json.loads(payload)
         if channel == "room":
             self._deliver(data["room"], data["frame"])
         elif channel == "control" and "revoke" in data:
-            user_id, room = data["revoke"]
-            for conn in list(self.rooms.get(room, ())):
-                if conn.user_id == user_id:
-                    self.unsubscribe(conn, room)
-                    conn.offer(encode({"type": "unsubscribed", "room": room, "reason": "access_removed"}))
+            user_id, scope = data["revoke"]
+            for conn in list(self.connections):
+                if conn.user_id != user_id:
+                    continue
+                for room, room_scope in list(conn.scopes.items()):
+                    if room_scope == scope:
+                        self.unsubscribe(conn, room)
+                        conn.offer(encode({"type": "unsubscribed", "room": room, "reason": "access_removed"}))
 
     def _deliver(self, room: str, frame: dict[str, Any]) -> None:
         listeners = self.rooms.get(room)
@@ -169,23 +189,34 @@ class Hub:
         for room in list(conn.rooms):
             self.unsubscribe(conn, room)
 
-    def begin_subscribe(self, conn: Connection, room: str, since: int) -> None:
+    def begin_subscribe(self, conn: Connection, room: str, since: int, scope: str) -> None:
         """Start listening before reading history, buffering live frames, so none fall between."""
         conn.rooms.add(room)
+        conn.scopes[room] = scope
         conn.seqs[room] = since
         conn.catching_up[room] = []
         self.rooms[room].add(conn)
         self._mark_presence(room)
 
-    def finish_subscribe(self, conn: Connection, room: str, history: list[tuple[int, str]]) -> None:
-        buffered = conn.catching_up.pop(room, [])
-        for seq, text in sorted(history + buffered, key=lambda item: item[0]):
-            if seq > conn.seqs.get(room, 0):
-                conn.seqs[room] = seq
-                conn.offer(text)
+    async def finish_subscribe(self, conn: Connection, room: str, history: list[tuple[int, str]]) -> None:
+        """Send the history, then whatever arrived live meanwhile, each seq once and in order."""
+        batch = history
+        while True:
+            for seq, text in sorted(batch, key=lambda item: item[0]):
+                if seq > conn.seqs.get(room, 0):
+                    conn.seqs[room] = seq
+                    await conn.put(text)
+            buffered = conn.catching_up.get(room)
+            if buffered is None:
+                return  # unsubscribed meanwhile
+            if not buffered:
+                del conn.catching_up[room]  # caught up: live frames now go straight out
+                return
+            batch, conn.catching_up[room] = buffered, []
 
     def unsubscribe(self, conn: Connection, room: str) -> None:
         conn.rooms.discard(room)
+        conn.scopes.pop(room, None)
         conn.seqs.pop(room, None)
         conn.catching_up.pop(room, None)
         listeners = self.rooms.get(room)

@@ -16,6 +16,8 @@ from realtime.models import ChatMessage, RoomEvent
 class RoomKind(Protocol):
     chat: bool
 
+    async def scope(self, ident: int) -> str: ...
+
     async def check_read(self, viewer: Any, ident: int) -> None: ...
 
     async def check_send(self, viewer: Any, ident: int) -> None: ...
@@ -74,18 +76,21 @@ class GroupChat:
             raise NotFound()
         return group
 
+    async def scope(self, ident: int) -> str:
+        return f"group:{ident}"
+
     async def check_read(self, viewer: Any, ident: int) -> None:
-        from forum.service import check_can_read_group
+        from forum.access import check_can_read_group
 
         await check_can_read_group(viewer, await self._group(ident))
 
     async def check_send(self, viewer: Any, ident: int) -> None:
-        from forum.service import check_can_post
+        from forum.access import check_can_post
 
         await check_can_post(viewer, await self._group(ident))
 
     async def check_moderate(self, viewer: Any, ident: int) -> None:
-        from forum.service import check_can_moderate_group
+        from forum.access import check_can_moderate_group
 
         await check_can_moderate_group(viewer, await self._group(ident))
 
@@ -107,10 +112,13 @@ class ThreadUpdates:
             raise NotFound()
         return thread
 
-    async def check_read(self, viewer: Any, ident: int) -> None:
-        from forum.service import check_can_read_group
+    async def scope(self, ident: int) -> str:
+        return f"group:{(await self._thread(ident)).group_id}"
 
-        await check_can_read_group(viewer, (await self._thread(ident)).group)
+    async def check_read(self, viewer: Any, ident: int) -> None:
+        from forum.access import check_can_read_thread
+
+        await check_can_read_thread(viewer, (await self._thread(ident)).group)
 
     async def check_send(self, viewer: Any, ident: int) -> None:
         from convene.errors import Forbidden
@@ -118,7 +126,7 @@ class ThreadUpdates:
         raise Forbidden("Replies to a thread are posted through the reply form.")
 
     async def check_moderate(self, viewer: Any, ident: int) -> None:
-        from forum.service import check_can_moderate_group
+        from forum.access import check_can_moderate_group
 
         await check_can_moderate_group(viewer, (await self._thread(ident)).group)
 

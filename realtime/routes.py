@@ -86,11 +86,11 @@ class Session:
         since = int(frame.get("since") or 0)
         if since < 0:
             raise ValueError("since")
-        await service.check_can_read_room(self.user, room)
+        scope = await service.check_can_read_room(self.user, room)
         if room in self.conn.rooms:
             self.hub.unsubscribe(self.conn, room)
         # Listen first, then read the log: anything published meanwhile is buffered, not lost.
-        self.hub.begin_subscribe(self.conn, room, since)
+        self.hub.begin_subscribe(self.conn, room, since, scope)
         try:
             frames = await service.list_room_log(self.user, room, since, HISTORY_LIMIT)
         except BaseException:
@@ -108,7 +108,7 @@ class Session:
                 "presence": self.hub.present(room),
             }
         )
-        self.hub.finish_subscribe(self.conn, room, [(f["seq"], encode(f)) for f in frames])
+        await self.hub.finish_subscribe(self.conn, room, [(f["seq"], encode(f)) for f in frames])
         if more:
             # A client far behind pages through the log by subscribing again from last_seq.
             self.reply({"type": "catchup", "room": room, "since": last_seq})

@@ -29,10 +29,12 @@ def _require_member(viewer: Any) -> None:
         raise NotAuthenticated()
 
 
-async def check_can_read_room(viewer: Any, room: str) -> None:
+async def check_can_read_room(viewer: Any, room: str) -> str:
+    """Raises unless the viewer may read the room; returns the access scope it is granted under."""
     _require_member(viewer)
     _, kind, ident = parse_room(room)
     await kind.check_read(viewer, ident)
+    return await kind.scope(ident)
 
 
 async def _next_seq(room: str, clock: Clock, conn: Any) -> int:

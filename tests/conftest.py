@@ -23,6 +23,7 @@ from aiosmtpd.controller import Controller
 
 from convene.app import create_app
 from convene.clock import FrozenClock
+from convene.db import current_db
 from convene.settings import Settings
 
 
@@ -90,8 +91,10 @@ class LiveServer:
         ctx = self.app.state.db
 
         async def in_context() -> Any:
-            with ctx:
-                return await coro
+            with current_db(ctx):
+                # A callable is called inside the context: ORM queries bind their database
+                # connection when they are built, so build them on the server's side.
+                return await (coro() if callable(coro) else coro)
 
         return asyncio.run_coroutine_threadsafe(in_context(), loop).result(timeout)
 

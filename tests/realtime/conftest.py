@@ -36,6 +36,7 @@ class WSClient:
 
     async def expect(self, timeout: float = 10, **match: Any) -> dict[str, Any]:
         """Read frames until one matches every given field (others are kept in self.seen)."""
+
         async def loop() -> dict[str, Any]:
             while True:
                 frame = await self.recv(timeout)
@@ -87,8 +88,11 @@ async def make_chat_group(live: LiveServer, visibility: str = "private", members
     group = await asyncio.to_thread(
         live.run,
         do_create_group(
-            moderator, name=f"Chat {unique()}", description="A chat group",
-            visibility=Visibility(visibility), clock=live.clock,
+            moderator,
+            name=f"Chat {unique()}",
+            description="A chat group",
+            visibility=Visibility(visibility),
+            clock=live.clock,
         ),
     )
     people = []

@@ -1,0 +1,181 @@
+"""Who may do what in a group: the one place the forum's permission rules live.
+
+Every rule is written once, in `_refusal`, as "the error this viewer gets for this need, or
+None". The `check_*` functions raise that error; the `GroupAccess.can_*` properties answer
+yes/no for templates and API answers. Pages, the API and the WebSocket all come through here.
+
+Visibility: public (anyone reads), members (anyone signed in reads), private (only the group's
+active members read). A signed-in non-member may *see* a private group (name, description) so
+they can ask to join, but never its threads; an anonymous visitor is told it does not exist.
+Admins may do everything. An account that is not active counts as anonymous.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from convene.errors import ConveneError, Forbidden, NotAuthenticated, NotFound
+from forum.models import Group, GroupRole, Membership, MembershipStatus, Visibility
+from members.models import Role, User, UserStatus
+
+
+class Need(StrEnum):
+    SEE = "see"  # know the group exists: its name and description
+    READ = "read"  # read its list of threads
+    READ_THREAD = "read_thread"  # open one of its threads (never reveal a private one)
+    MEMBERS = "members"  # see who belongs to it
+    JOIN = "join"  # join, ask to join, accept an invitation
+    POST = "post"  # start a thread or reply
+    MODERATE = "moderate"  # manage members and settings
+
+
+def effective_actor(user: Any) -> User | None:
+    """The signed-in, active member behind a request or a call, or None for anyone else."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not isinstance(user, User) or user.status != UserStatus.ACTIVE:
+        return None
+    return user
+
+
+@dataclass(frozen=True)
+class GroupAccess:
+    """A viewer's standing in one group, looked up once per request."""
+
+    actor: User | None
+    group: Group
+    membership: Membership | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.actor is not None and self.actor.role == Role.ADMIN
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership is not None and self.membership.status == MembershipStatus.ACTIVE
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.is_member and self.membership is not None and self.membership.role == GroupRole.MODERATOR
+
+    @property
+    def status(self) -> MembershipStatus | None:
+        return None if self.membership is None else MembershipStatus(self.membership.status)
+
+    def refusal(self, need: Need) -> ConveneError | None:
+        return _refusal(self, need)
+
+    def allows(self, need: Need) -> bool:
+        return _refusal(self, need) is None
+
+    def require(self, need: Need) -> GroupAccess:
+        error = _refusal(self, need)
+        if error is not None:
+            raise error
+        return self
+
+    @property
+    def can_see(self) -> bool:
+        return self.allows(Need.SEE)
+
+    @property
+    def can_read(self) -> bool:
+        return self.allows(Need.READ)
+
+    @property
+    def can_see_members(self) -> bool:
+        return self.allows(Need.MEMBERS)
+
+    @property
+    def can_post(self) -> bool:
+        return self.allows(Need.POST)
+
+    @property
+    def can_moderate(self) -> bool:
+        return self.allows(Need.MODERATE)
+
+
+def _refusal(access: GroupAccess, need: Need) -> ConveneError | None:
+    actor, visibility = access.actor, Visibility(access.group.visibility)
+    if access.is_admin:
+        return None
+    # Existence first: an anonymous visitor never learns that a private group exists.
+    if actor is None:
+        if visibility == Visibility.PRIVATE:
+            return NotFound()
+        if visibility == Visibility.MEMBERS:
+            return NotAuthenticated("Please sign in to see this group: it is open to members of the network.")
+    if need == Need.SEE:
+        return None
+    if need in (Need.READ, Need.READ_THREAD):
+        if visibility != Visibility.PRIVATE or access.is_member:
+            return None
+        if need == Need.READ_THREAD:
+            return NotFound()
+        return Forbidden("This is a private group: only its members can read its discussions.")
+    if actor is None:
+        return NotAuthenticated()
+    if need == Need.JOIN:
+        return None
+    if need == Need.MEMBERS:
+        if visibility == Visibility.PRIVATE and not access.is_member:
+            return Forbidden("Only members of this private group can see who belongs to it.")
+        return None
+    if need == Need.POST:
+        if access.is_member:
+            return None
+        return Forbidden("Only members of this group can post here. Join the group first.")
+    if need == Need.MODERATE:
+        if access.is_moderator:
+            return None
+        return Forbidden("Only the group's moderators can do that.")
+    raise AssertionError(f"unknown need {need!r}")
+
+
+async def get_access(viewer: Any, group: Group) -> GroupAccess:
+    actor = effective_actor(viewer)
+    membership = None
+    if actor is not None:
+        membership = await Membership.get_or_none(group_id=group.id, user_id=actor.id)
+    return GroupAccess(actor, group, membership)
+
+
+async def check_can_see_group(viewer: Any, group: Group) -> GroupAccess:
+    return (await get_access(viewer, group)).require(Need.SEE)
+
+
+async def check_can_read_group(viewer: Any, group: Group) -> GroupAccess:
+    return (await get_access(viewer, group)).require(Need.READ)
+
+
+async def check_can_read_thread(viewer: Any, group: Group) -> GroupAccess:
+    return (await get_access(viewer, group)).require(Need.READ_THREAD)
+
+
+async def check_can_see_members(viewer: Any, group: Group) -> GroupAccess:
+    return (await get_access(viewer, group)).require(Need.MEMBERS)
+
+
+async def check_can_post(viewer: Any, group: Group) -> GroupAccess:
+    return (await get_access(viewer, group)).require(Need.POST)
+
+
+async def check_can_moderate_group(viewer: Any, group: Group) -> GroupAccess:
+    return (await get_access(viewer, group)).require(Need.MODERATE)
+
+
+def check_can_create_group(viewer: Any) -> User:
+    """Facilitators, moderators and admins of the site may start groups."""
+    actor = effective_actor(viewer)
+    if actor is None:
+        raise NotAuthenticated("Please sign in to create a group.")
+    if not actor.has_role(Role.FACILITATOR):
+        raise Forbidden("Only facilitators, moderators and administrators can create groups.")
+    return actor
+
+
+def can_create_group(viewer: Any) -> bool:
+    actor = effective_actor(viewer)
+    return actor is not None and actor.has_role(Role.FACILITATOR)

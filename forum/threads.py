@@ -1,0 +1,258 @@
+"""Threads and posts: start a thread, reply (optionally to one post), and read them flat or threaded.
+
+A post's Markdown is rendered to HTML once, here, at write time; pages only print body_html.
+Post numbers are per thread (1 is the opening post). A reply's transaction starts by bumping the
+thread's counter, which takes the thread's write lock before the next number is read, so two
+replies at the same moment get consecutive numbers; the unique (thread, number) constraint is
+the backstop. Reads use `.values()` with joins: one query for a page of posts, never one per post.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from tortoise.expressions import F
+from tortoise.functions import Max
+from tortoise.transactions import in_transaction
+
+from convene.api import validate
+from convene.clock import Clock
+from convene.errors import Invalid, NotFound
+from convene.markup import render_markdown
+from forum.access import GroupAccess, Need, get_access
+from forum.groups import list_readable_group_ids
+from forum.models import Group, Post, Thread
+from forum.schemas import Pagination, PostIn, ThreadIn
+from members.models import User
+
+THREADS_PER_PAGE = 30
+POSTS_PER_PAGE = 50
+MAX_DEPTH = 6  # deeper replies are shown at this depth, so a long exchange stays readable
+FLAT, THREADED = "flat", "threaded"
+
+THREAD_COLUMNS = (
+    "id", "group_id", "title", "created_at", "last_post_at", "post_count",
+    "author_id", "author__username", "author__name", "group__slug", "group__name",
+)  # fmt: skip
+POST_COLUMNS = (
+    "id", "number", "thread_id", "parent_id", "body_html", "created_at",
+    "author_id", "author__username", "author__name", "parent__number", "parent__author__name",
+)  # fmt: skip
+
+
+async def do_create_thread(actor: User, group: Group, *, title: str, body: str, clock: Clock) -> Thread:
+    """Start a thread: its title and opening post (number 1) are written together."""
+    access = (await get_access(actor, group)).require(Need.POST)
+    data = validate(ThreadIn, {"title": title, "body": body})
+    body_html = render_markdown(data.body)
+    now = clock.now()
+    async with in_transaction():
+        thread = await Thread.create(
+            group=group, title=data.title, author=access.actor, created_at=now, last_post_at=now, post_count=1
+        )
+        await Post.create(
+            thread=thread, number=1, author=access.actor, body=data.body, body_html=body_html, created_at=now
+        )
+        await Group.filter(id=group.id).update(thread_count=F("thread_count") + 1, last_activity_at=now)
+    group.thread_count += 1
+    group.last_activity_at = now
+    return thread
+
+
+async def do_reply(
+    actor: User,
+    thread: Thread,
+    *,
+    body: str,
+    clock: Clock,
+    parent: Post | None = None,
+    parent_id: int | None = None,
+) -> Post:
+    """Reply to a thread, or to one of its posts (`parent`, or `parent_id` from a form or JSON)."""
+    group = thread.group if isinstance(thread.group, Group) else await Group.get(id=thread.group_id)  # type: ignore[attr-defined]
+    # Reading comes first: someone who may not read a private thread must not learn it exists.
+    access = (await get_access(actor, group)).require(Need.READ_THREAD).require(Need.POST)
+    data = validate(PostIn, {"body": body, "parent_id": parent.id if parent is not None else parent_id})
+    if data.parent_id is not None and not await Post.exists(id=data.parent_id, thread_id=thread.id):
+        raise Invalid(fields={"parent_id": "The post you are replying to is not in this thread."})
+    body_html = render_markdown(data.body)
+    now = clock.now()
+    async with in_transaction():
+        bumped = await Thread.filter(id=thread.id).update(post_count=F("post_count") + 1, last_post_at=now)
+        if not bumped:
+            raise NotFound("This thread no longer exists.")
+        row = await Post.filter(thread_id=thread.id).annotate(top=Max("number")).first().values("top")
+        post = await Post.create(
+            thread_id=thread.id,
+            number=((row or {}).get("top") or 0) + 1,
+            author=access.actor,
+            parent_id=data.parent_id,
+            body=data.body,
+            body_html=body_html,
+            created_at=now,
+        )
+        await Group.filter(id=group.id).update(last_activity_at=now)
+    thread.post_count += 1
+    thread.last_post_at = now
+    return post
+
+
+async def get_thread(
+    viewer: Any, thread_id: int, slug: str | None = None, *, need: Need = Need.READ_THREAD
+) -> tuple[GroupAccess, Thread]:
+    """A thread the viewer may read (and, with need=POST, reply to). A thread they may not read
+    does not exist, as far as they can tell; so does one asked for under another group's address."""
+    thread = await Thread.get_or_none(id=thread_id).select_related("group", "author")
+    if thread is None or (slug is not None and thread.group.slug != slug):
+        raise NotFound()
+    access = (await get_access(viewer, thread.group)).require(Need.READ_THREAD).require(need)
+    return access, thread
+
+
+async def list_group_threads(
+    access: GroupAccess, *, page: int = 1
+) -> tuple[list[dict[str, Any]], Pagination]:
+    """A group's threads, latest activity first."""
+    access.require(Need.READ)
+    pagination = Pagination.clamp(page, THREADS_PER_PAGE, access.group.thread_count)
+    rows = (
+        await Thread.filter(group_id=access.group.id)
+        .order_by("-last_post_at", "-id")
+        .offset(pagination.offset)
+        .limit(pagination.per_page)
+        .values(*THREAD_COLUMNS)
+    )
+    return rows, pagination
+
+
+async def list_latest_threads(viewer: Any, *, limit: int = 10) -> list[dict[str, Any]]:
+    """The most recently active threads across every group the viewer may read."""
+    group_ids = await list_readable_group_ids(viewer)
+    if group_ids is not None and not group_ids:
+        return []
+    query = Thread.all() if group_ids is None else Thread.filter(group_id__in=group_ids)
+    return await query.order_by("-last_post_at", "-id").limit(limit).values(*THREAD_COLUMNS)
+
+
+async def _threaded_order(thread_id: int) -> list[tuple[int, int]]:
+    """Every post of a thread as (id, depth) in reading order: each reply under its parent, in
+    order of writing. Replies to the opening post (or to no post) are the top level."""
+    rows = await Post.filter(thread_id=thread_id).order_by("number").values_list("id", "parent_id")
+    if not rows:
+        return []
+    opening = rows[0][0]
+    known = {pid for pid, _ in rows}
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pid, parent in rows[1:]:
+        children[parent if parent in known and parent != opening else None].append(pid)
+    order = [(opening, 0)]
+    stack = [(pid, 0) for pid in reversed(children[None])]
+    while stack:  # iterative depth-first walk: no recursion limit on long exchanges
+        pid, depth = stack.pop()
+        order.append((pid, depth))
+        stack.extend((child, depth + 1) for child in reversed(children.get(pid, [])))
+    return order
+
+
+def nest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Turn a page of posts in threaded order (each with "depth") into a tree ("replies").
+    Depth is capped at MAX_DEPTH; a reply whose parent is on an earlier page starts a tree."""
+    roots: list[dict[str, Any]] = []
+    stack: list[dict[str, Any]] = []
+    for row in rows:
+        level = min(row["depth"], MAX_DEPTH)
+        row["replies"] = []
+        while stack and stack[-1]["level"] >= level:
+            stack.pop()
+        if stack and stack[-1]["level"] == level - 1:
+            stack[-1]["replies"].append(row)
+        else:
+            roots.append(row)
+        row["level"] = level
+        stack.append(row)
+    return roots
+
+
+async def list_thread_posts(
+    access: GroupAccess,
+    thread: Thread,
+    *,
+    view: str = FLAT,
+    page: int = 1,
+    with_source: bool = False,
+) -> tuple[list[dict[str, Any]], Pagination]:
+    """One page of a thread's posts, flat (by number) or threaded (depth-first, with "depth")."""
+    access.require(Need.READ_THREAD)
+    columns = (*POST_COLUMNS, "body") if with_source else POST_COLUMNS
+    if view != THREADED:
+        pagination = Pagination.clamp(page, POSTS_PER_PAGE, thread.post_count)
+        rows = (
+            await Post.filter(thread_id=thread.id)
+            .order_by("number")
+            .offset(pagination.offset)
+            .limit(pagination.per_page)
+            .values(*columns)
+        )
+        for row in rows:
+            row["depth"] = 0
+        return rows, pagination
+    order = await _threaded_order(thread.id)
+    pagination = Pagination.clamp(page, POSTS_PER_PAGE, len(order))
+    window = order[pagination.offset : pagination.offset + pagination.per_page]
+    by_id = {row["id"]: row for row in await Post.filter(id__in=[pid for pid, _ in window]).values(*columns)}
+    rows = []
+    for pid, depth in window:
+        row = by_id[pid]
+        row["depth"] = depth
+        rows.append(row)
+    return rows, pagination
+
+
+async def get_post_page(thread: Thread, number: int, *, view: str = FLAT) -> int:
+    """Which page of the thread shows post `number`, in the given view."""
+    if view == THREADED:
+        post_id = await Post.filter(thread_id=thread.id, number=number).values_list("id", flat=True)
+        if not post_id:
+            raise NotFound("There is no such post in this thread.")
+        ids = [pid for pid, _ in await _threaded_order(thread.id)]
+        return ids.index(post_id[0]) // POSTS_PER_PAGE + 1
+    if not await Post.exists(thread_id=thread.id, number=number):
+        raise NotFound("There is no such post in this thread.")
+    before = await Post.filter(thread_id=thread.id, number__lt=number).count()
+    return before // POSTS_PER_PAGE + 1
+
+
+async def get_post(post_id: int, *, with_source: bool = False) -> dict[str, Any]:
+    """One post as the thread page and the API show it (the caller has checked access)."""
+    columns = (*POST_COLUMNS, "body") if with_source else POST_COLUMNS
+    row = await Post.filter(id=post_id).first().values(*columns)
+    if row is None:
+        raise NotFound("There is no such post.")
+    row["depth"] = 0
+    return row
+
+
+def quote_markdown(author: str | None, body: str) -> str:
+    """A Markdown quote of a post, to start a reply with."""
+    lines = body.strip().splitlines() or [""]
+    quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in lines)
+    who = f"@{author}" if author else "A former member"
+    return f"{who} wrote:\n{quoted}\n\n"
+
+
+async def get_reply_draft(
+    access: GroupAccess, thread: Thread, to_post_id: int | None, *, quote: bool = True
+) -> tuple[dict[str, Any] | None, str]:
+    """The post being replied to (if any) and the text the reply form starts with."""
+    access.require(Need.READ_THREAD).require(Need.POST)
+    if to_post_id is None:
+        return None, ""
+    parent = (
+        await Post.filter(id=to_post_id, thread_id=thread.id)
+        .first()
+        .values("id", "number", "body", "body_html", "author__username", "author__name")
+    )
+    if parent is None:
+        raise NotFound("The post you want to reply to is not in this thread.")
+    return parent, quote_markdown(parent["author__username"], parent["body"]) if quote else ""

@@ -1,0 +1,122 @@
+"""Upgrading a real database: rows written under the FIRST migration of each app survive every later
+migration, and the upgraded site serves them. Rows are written with raw SQL, in the columns the
+first migrations created, exactly as an old installation would have them."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+from convene.db import APPS, migrate, tortoise_config
+from convene.security import Passwords
+from tests.conftest import Browserish, start_server
+
+PASSWORD = "an old but good passphrase"
+
+
+async def migrate_to_first(url: str) -> None:
+    for label in APPS:
+        ctx = TortoiseContext()
+        with ctx:
+            await tortoise_migrate(config=tortoise_config(url), target=f"{label}.0001_initial")
+            await ctx.close_connections()
+
+
+def applied(path) -> set[tuple[str, str]]:
+    with sqlite3.connect(path) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        table = next(t for t in tables if "migration" in t)
+        return {(r[0], r[1]) for r in db.execute(f"SELECT app, name FROM {table}")}  # noqa: S608
+
+
+def stamp(dt: datetime) -> str:
+    return dt.isoformat(sep=" ")
+
+
+def insert_old_rows(path, when: datetime) -> None:
+    password_hash = Passwords(1, 8192).hash(PASSWORD)
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO users (id, email, username, name, password_hash, role, status, organisation, "
+            "organisation_type, country, bio, bio_html, locale, timezone, terms_accepted_at, created_at, "
+            "last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (7, "veteran@example.org", "veteran", "Vera Veteran", password_hash, "moderator", "active",
+             "Old Town Council", "local_government", "DK", "Here since *day one*.",
+             "<p>Here since <em>day one</em>.</p>", "", "Europe/Copenhagen", stamp(when), stamp(when), None),
+        )  # fmt: skip
+        db.execute(
+            "INSERT INTO groups (id, slug, name, description, description_html, visibility, created_by_id, "
+            "created_at, thread_count, member_count, last_activity_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (3, "old-timers", "Old timers", "From **before**.", "<p>From <strong>before</strong>.</p>",
+             "public", 7, stamp(when), 1, 1, stamp(when)),
+        )  # fmt: skip
+        db.execute(
+            "INSERT INTO memberships (id, group_id, user_id, role, status, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (11, 3, 7, "moderator", "active", stamp(when)),
+        )
+        db.execute(
+            "INSERT INTO threads (id, group_id, title, author_id, created_at, last_post_at, post_count) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (5, 3, "Winter clothing drives that worked", 7, stamp(when), stamp(when), 1),
+        )
+        db.execute(
+            "INSERT INTO posts (id, thread_id, number, author_id, parent_id, body, body_html, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (13, 5, 1, 7, None, "We sorted coats by **size**, not by donor.",
+             "<p>We sorted coats by <strong>size</strong>, not by donor.</p>", stamp(when)),
+        )  # fmt: skip
+
+
+async def test_rows_from_the_first_migration_survive_the_upgrade(tmp_path):
+    path = tmp_path / "convene.sqlite3"
+    url = f"sqlite://{path}"
+    await migrate_to_first(url)
+    assert {(label, "0001_initial") for label in APPS} <= applied(path)
+
+    when = datetime.now(UTC).replace(microsecond=0) - timedelta(days=400)
+    insert_old_rows(path, when)
+
+    await migrate(url)  # to the head of every app, as `convene migrate` and start-up do
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT email, name, role FROM users WHERE id = 7").fetchone() == (
+            "veteran@example.org", "Vera Veteran", "moderator",
+        )  # fmt: skip
+        assert db.execute("SELECT slug, thread_count FROM groups WHERE id = 3").fetchone() == (
+            "old-timers",
+            1,
+        )
+        assert db.execute("SELECT role FROM memberships WHERE id = 11").fetchone() == ("moderator",)
+        assert db.execute("SELECT title FROM threads WHERE id = 5").fetchone() == (
+            "Winter clothing drives that worked",
+        )
+        assert db.execute("SELECT body FROM posts WHERE id = 13").fetchone() == (
+            "We sorted coats by **size**, not by donor.",
+        )
+
+    server = start_server(tmp_path, database_url=url)
+    try:
+        async with httpx.AsyncClient(base_url=server.url) as anonymous:
+            page = await anonymous.get("/g/old-timers/t/5")
+            api = await anonymous.get("/api/v1/threads/5")
+            group = await anonymous.get("/g/old-timers")
+        async with Browserish(server.url) as browser:
+            signed = await browser.post_form("/login", {"email": "veteran@example.org", "password": PASSWORD})
+            me = await browser.get("/api/v1/me")
+    finally:
+        server.stop()
+    assert page.status_code == 200
+    assert "Winter clothing drives that worked" in page.text
+    assert "We sorted coats by <strong>size</strong>, not by donor." in page.text
+    assert "Vera Veteran" in page.text
+    assert api.status_code == 200
+    assert "Winter clothing drives that worked" in api.text
+    assert group.status_code == 200 and "Old timers" in group.text
+    assert signed.status_code == 303
+    assert me.json()["username"] == "veteran"
+    assert me.json()["organisation"] == "Old Town Council"
