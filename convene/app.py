@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -24,9 +25,11 @@ from convene.errors import (
     handle_server_error,
 )
 from convene.mail import mailer_from_url
+from convene.scheduler import Scheduler
 from convene.security import Passwords, RequestGuard, SecurityHeadersMiddleware
 from convene.settings import Settings
 from convene.templating import Templates
+from digest.outbox import Outbox
 from members.sessions import ConveneAuthBackend
 from realtime.backplane import backplane_from_url
 from realtime.hub import Hub, Limits
@@ -51,6 +54,11 @@ def collect_routes() -> list[BaseRoute]:
     ]
 
 
+def scheduled_jobs(app: Starlette) -> list[tuple[str, Any]]:
+    """Every job the scheduler runs, in order. Each is idempotent (see convene/scheduler.py)."""
+    return [("outbox", app.state.outbox.deliver_due)]
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations: bool = True) -> Starlette:
     settings = settings.resolved()
     clock = clock or SystemClock()
@@ -60,6 +68,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations
         app.state.db = await open_db(settings.database_url, run_migrations=run_migrations)
         app.state.loop = asyncio.get_running_loop()
         app.state.mailer = mailer_from_url(settings.mail_url)
+        app.state.outbox = Outbox(
+            app.state.mailer,
+            clock,
+            sender=settings.mail_from,
+            base_url=settings.base_url,
+            concurrency=settings.mail_concurrency,
+        )
+        app.state.scheduler = Scheduler(settings.scheduler_interval)
+        for name, job in scheduled_jobs(app):
+            app.state.scheduler.add(name, job)
         limits = Limits(
             max_frame_bytes=settings.ws_max_frame_bytes,
             queue_frames=settings.ws_queue_frames,
@@ -70,8 +88,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations
         await app.state.hub.start()
         try:
             with app.state.db:
+                app.state.scheduler.start()
                 yield
         finally:
+            await app.state.scheduler.stop()
+            await app.state.outbox.wait_idle()
             await app.state.hub.stop()
             await app.state.mailer.close()
             await app.state.db.close_connections()

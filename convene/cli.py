@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -156,8 +157,6 @@ def _serve_settings(settings: Settings, host: str, port: int) -> Settings:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    import os
-
     import uvicorn
 
     from convene.app import create_app
@@ -172,7 +171,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 
     # Migrations run once here, not in each worker, so workers never race to migrate.
     logins = _run(settings, prepare)
-    print(f"Convene is running at {settings.base_url}/", file=out)
+    print(f"Convene is serving {settings.base_url}/ (press Ctrl+C to stop)", file=out)
     if args.demo:
         if logins is not None:
             print(logins.summary(), file=out)

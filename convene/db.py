@@ -26,6 +26,7 @@ APPS: dict[str, str] = {
     "members": "members.models",
     "forum": "forum.models",
     "realtime": "realtime.models",
+    "digest": "digest.models",
 }
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
@@ -21,6 +23,10 @@ def _clean_header(value: str) -> str:
     return " ".join(value.replace("\r", " ").replace("\n", " ").split())
 
 
+def new_message_id(domain: str) -> str:
+    return email.utils.make_msgid(idstring=uuid.uuid4().hex[:12], domain=domain)
+
+
 @dataclass
 class OutgoingEmail:
     to: str
@@ -29,13 +35,15 @@ class OutgoingEmail:
     html: str | None = None
     headers: dict[str, str] | None = None
 
-    def build(self, sender: str, domain: str) -> EmailMessage:
+    def build(
+        self, sender: str, domain: str, *, message_id: str | None = None, date: datetime | None = None
+    ) -> EmailMessage:
         msg = EmailMessage()
         msg["From"] = sender
         msg["To"] = _clean_header(self.to)
         msg["Subject"] = _clean_header(self.subject)
-        msg["Date"] = email.utils.formatdate(localtime=False)
-        msg["Message-ID"] = email.utils.make_msgid(idstring=uuid.uuid4().hex[:12], domain=domain)
+        msg["Date"] = email.utils.format_datetime(date) if date else email.utils.formatdate(localtime=False)
+        msg["Message-ID"] = message_id or new_message_id(domain)
         for name, value in (self.headers or {}).items():
             msg[name] = _clean_header(value)
         msg.set_content(self.text)
@@ -83,8 +91,26 @@ class FolderMailer:
         return None
 
 
+class MailError(Exception):
+    """Sending failed. `permanent` means retrying will not help (the server said 5xx)."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def _classify(exc: Exception) -> MailError:
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in exc.recipients]
+        return MailError(str(exc), permanent=bool(codes) and all(c >= 500 for c in codes))
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return MailError(f"{exc.code} {exc.message}", permanent=exc.code >= 500)
+    return MailError(f"{type(exc).__name__}: {exc}", permanent=False)
+
+
 class SMTPMailer:
-    """smtp://user:pass@host:port (plain, or STARTTLS when offered), smtps:// for TLS."""
+    """smtp://user:pass@host:port (plain, or STARTTLS when offered; ?starttls=yes|no to force),
+    smtps:// for TLS. Keeps up to `pool` connections open and reuses them."""
 
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
@@ -97,10 +123,12 @@ class SMTPMailer:
         starttls = query.get("starttls", ["auto"])[0]
         self.start_tls: bool | None = {"auto": None, "yes": True, "no": False}.get(starttls)
         self.timeout = float(query.get("timeout", ["30"])[0])
+        self.pool_size = max(1, int(query.get("pool", ["4"])[0]))
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._slots = asyncio.Semaphore(self.pool_size)
 
-    async def send(self, message: EmailMessage) -> None:
-        await aiosmtplib.send(
-            message,
+    async def _connect(self) -> aiosmtplib.SMTP:
+        client = aiosmtplib.SMTP(
             hostname=self.hostname,
             port=self.port,
             username=self.username,
@@ -109,9 +137,46 @@ class SMTPMailer:
             start_tls=self.start_tls,
             timeout=self.timeout,
         )
+        await client.connect()
+        return client
+
+    async def send(self, message: EmailMessage) -> None:
+        async with self._slots:
+            client = self._idle.pop() if self._idle else None
+            try:
+                if client is None or not client.is_connected:
+                    client = await self._connect()
+                await client.send_message(message)
+            except aiosmtplib.SMTPServerDisconnected as exc:
+                # An idle connection the server closed: one fresh attempt before giving up.
+                client = None
+                try:
+                    client = await self._connect()
+                    await client.send_message(message)
+                except Exception as retry_exc:  # noqa: BLE001
+                    await self._discard(client)
+                    raise _classify(retry_exc) from exc
+            except Exception as exc:  # noqa: BLE001  every failure is classified for the outbox
+                if isinstance(exc, aiosmtplib.SMTPRecipientsRefused | aiosmtplib.SMTPResponseException):
+                    with contextlib.suppress(Exception):
+                        await client.rset()  # type: ignore[union-attr]
+                    self._idle.append(client)  # type: ignore[arg-type]
+                else:
+                    await self._discard(client)
+                raise _classify(exc) from exc
+            self._idle.append(client)
+
+    @staticmethod
+    async def _discard(client: aiosmtplib.SMTP | None) -> None:
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()
 
     async def close(self) -> None:
-        return None
+        idle, self._idle = self._idle, []
+        for client in idle:
+            with contextlib.suppress(Exception):
+                await client.quit()
 
 
 def mailer_from_url(url: str) -> Mailer:

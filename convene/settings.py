@@ -48,6 +48,8 @@ class Settings:
     mail_url: str = ""
     mail_from: str = "Convene <convene@localhost>"
     backplane_url: str = "memory://"
+    scheduler_interval: float = 30.0
+    mail_concurrency: int = 4
     ws_max_frame_bytes: int = 16_384
     ws_queue_frames: int = 512
     ws_rate_per_second: float = 10.0
@@ -96,6 +98,8 @@ class Settings:
             mail_url=mail_url,
             mail_from=env.get("CONVENE_MAIL_FROM", cls.mail_from),
             backplane_url=env.get("CONVENE_BACKPLANE_URL", cls.backplane_url),
+            scheduler_interval=float(_int(env, "CONVENE_SCHEDULER_INTERVAL", int(cls.scheduler_interval))),
+            mail_concurrency=_int(env, "CONVENE_MAIL_CONCURRENCY", cls.mail_concurrency),
             ws_max_frame_bytes=_int(env, "CONVENE_WS_MAX_FRAME_BYTES", cls.ws_max_frame_bytes),
             ws_queue_frames=_int(env, "CONVENE_WS_QUEUE_FRAMES", cls.ws_queue_frames),
             ws_rate_per_second=float(_int(env, "CONVENE_WS_RATE_PER_SECOND", int(cls.ws_rate_per_second))),

@@ -94,7 +94,55 @@ class Post(Model):
     body = fields.TextField()
     body_html = fields.TextField()
     created_at = fields.DatetimeField()
+    # Moderation (forum/moderation.py): a hidden post shows a placeholder to everyone but the
+    # group's moderators; hidden_by is None when flags from several members hid it automatically.
+    hidden_at = fields.DatetimeField(null=True)
+    hidden_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    hide_reason = fields.TextField(default="")
 
     class Meta:
         table = "posts"
         unique_together = (("thread", "number"),)
+
+
+class FlagReason(StrEnum):
+    SPAM = "spam"
+    INAPPROPRIATE = "inappropriate"
+    OFF_TOPIC = "off_topic"
+    OTHER = "other"  # the note says what
+
+
+class FlagResolution(StrEnum):
+    HIDDEN = "hidden"  # a moderator agreed and hid the post
+    DISMISSED = "dismissed"  # a moderator found nothing wrong
+    WITHDRAWN = "withdrawn"  # the post went away (deleted) before anyone decided
+
+
+class Flag(Model):
+    """A member's report that a post needs a moderator's attention.
+
+    `open_key` is "post_id:user_id" while the flag is open and NULL once resolved: a unique column
+    that lets the database itself refuse a second open flag from the same member on the same post
+    (NULLs never collide), while resolved flags pile up as history."""
+
+    id = fields.IntField(primary_key=True)
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "forum.Post", related_name="flags", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    reason = fields.CharEnumField(FlagReason, max_length=16)
+    note = fields.TextField(default="")
+    created_at = fields.DatetimeField()
+    resolved_at = fields.DatetimeField(null=True, db_index=True)
+    resolved_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    resolution = fields.CharField(max_length=16, default="")
+    open_key = fields.CharField(max_length=40, null=True, unique=True)
+
+    class Meta:
+        table = "flags"

@@ -20,11 +20,15 @@ class Site:
     passwords: Passwords
     mailer: Mailer
     templates: Any  # convene.templating.Templates; only render_string is used, for email
+    outbox: Any = None  # digest.outbox.Outbox: durable sending (None in a bare CLI context)
 
     @classmethod
     def of_app(cls, app: Any) -> Site:
         state = app.state
-        return cls(state.settings, state.clock, state.passwords, state.mailer, state.templates)
+        return cls(
+            state.settings, state.clock, state.passwords, state.mailer, state.templates,
+            getattr(state, "outbox", None),
+        )  # fmt: skip
 
 
 def site_of(conn: HTTPConnection) -> Site:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,8 +10,11 @@ from convene.mail import OutgoingEmail
 from members.context import Site
 
 
-async def send_email(site: Site, name: str, to: str, context: dict[str, Any], locale: str = "") -> None:
-    """Render the three parts of an email in the recipient's language and send it.
+async def send_email(
+    site: Site, name: str, to: str, context: dict[str, Any], locale: str = "", *, key: str | None = None
+) -> None:
+    """Render the three parts of an email in the recipient's language and queue it in the durable
+    outbox (digest/outbox.py), which delivers it at once in the background and retries on failure.
 
     Callers send only after their transaction has committed: an email never announces a change
     that was rolled back."""
@@ -21,6 +25,17 @@ async def send_email(site: Site, name: str, to: str, context: dict[str, Any], lo
     subject = render(f"email/{name}/subject.txt", ctx, locale).strip()
     text = render(f"email/{name}/body.txt", ctx, locale)
     html = render(f"email/{name}/body.html", ctx, locale)
+    if site.outbox is not None:
+        await site.outbox.enqueue(
+            key=key or f"{name}:{uuid.uuid4().hex}",
+            kind=name,
+            to_email=to,
+            subject=subject,
+            text=text,
+            html=html,
+        )
+        site.outbox.kick()
+        return
     domain = urlsplit(settings.base_url).hostname or "localhost"
     message = OutgoingEmail(to=to, subject=subject, text=text, html=html).build(settings.mail_from, domain)
     await site.mailer.send(message)

@@ -41,6 +41,9 @@ class User(Model):
     locale = fields.CharField(max_length=16, default="")
     timezone = fields.CharField(max_length=64, default="UTC")
     terms_accepted_at = fields.DatetimeField(null=True)
+    # A suspension with an end: when the clock passes it, the next sign-in or request lifts it
+    # (members/suspensions.py). NULL with status "suspended" means until an admin lifts it.
+    suspended_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
     last_seen_at = fields.DatetimeField(null=True)
 
@@ -175,3 +178,27 @@ class AuditEntry(Model):
     class Meta:
         table = "audit_entries"
         indexes = (("actor_id", "created_at"),)
+
+
+class MemberWarning(Model):
+    """A moderator's formal warning to a member, shown on the member's next page until they
+    acknowledge it, and kept at /settings/warnings. `group_id`/`post_id` say where it came from
+    (plain ids: the warning outlives a deleted post)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "members.User", related_name="warnings", on_delete=fields.CASCADE
+    )
+    issued_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    reason = fields.TextField()
+    reason_html = fields.TextField()
+    group_id = fields.IntField(null=True)
+    post_id = fields.IntField(null=True)
+    created_at = fields.DatetimeField()
+    acknowledged_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "member_warnings"
+        indexes = (("user_id", "acknowledged_at"),)

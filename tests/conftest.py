@@ -121,7 +121,7 @@ def start_server(
         # Cheaper Argon2id cost in tests: the same algorithm, less memory per hash.
         argon2_time_cost=1,
         argon2_memory_kib=8192,
-        **overrides,
+        **{"scheduler_interval": 0, **overrides},
     ).resolved()
     clock = clock or FrozenClock()
     app = create_app(settings, clock=clock)

@@ -218,5 +218,58 @@ def test_serve_with_demo_runs_the_site(tmp_path, workers):
     finally:
         process.terminate()
         out, err = process.communicate(timeout=30)
-    assert f"Convene is running at {url}/" in out
+    assert f"Convene is serving {url}/" in out
     assert ADMIN in out and "password:" in out
+
+
+def interactive(data_dir: Path, args: list[str], answers: list[str]) -> tuple[int, str]:
+    """Run the command on a pseudo-terminal and answer each password prompt as a person would."""
+    import pty
+    import select
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [str(CONVENE), *args],
+        env=cli_env(data_dir),
+        cwd=data_dir.parent,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        start_new_session=True,
+    )
+    os.close(terminal)
+    seen = b""
+    pending = list(answers)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([controller], [], [], 1)
+            if ready:
+                try:
+                    chunk = os.read(controller, 4096)
+                except OSError:  # the terminal closed: the command has finished
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+                if pending and seen.rstrip().endswith(b":"):
+                    os.write(controller, pending.pop(0).encode() + b"\n")
+            elif process.poll() is not None:
+                break
+        code = process.wait(timeout=30)
+    finally:
+        os.close(controller)
+    return code, seen.decode(errors="replace")
+
+
+def test_user_create_asks_twice_on_a_terminal(tmp_path):
+    data = tmp_path / "data"
+    args = ["user", "create", "--email", "tty@example.org", "--name", "Terry Tanaka"]
+    code, output = interactive(data, args, ["first passphrase here", "another passphrase"])
+    assert code == 1
+    assert "Password (again):" in output
+    assert "The two passwords do not match; nothing was created." in output
+    code, output = interactive(data, args, ["same passphrase here", "same passphrase here"])
+    assert code == 0, output
+    assert "same passphrase" not in output  # typing is not echoed
+    assert "Created member Terry Tanaka <tty@example.org>" in output

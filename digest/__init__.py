@@ -1,0 +1,1 @@
+"""Digest: the durable email outbox, member email preferences, digests and the newsletter."""
