@@ -29,7 +29,10 @@ from convene.scheduler import Scheduler
 from convene.security import Passwords, RequestGuard, SecurityHeadersMiddleware
 from convene.settings import Settings
 from convene.templating import Templates
+from digest.health import failure_hook
 from digest.outbox import Outbox
+from digest.routes_unsubscribe import is_unsubscribe_path
+from library.forms import upload_body_limit
 from members.sessions import ConveneAuthBackend
 from realtime.backplane import backplane_from_url
 from realtime.hub import Hub, Limits
@@ -38,9 +41,13 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def collect_routes() -> list[BaseRoute]:
+    from consultations.routes import routes as consultation_routes
     from convene.routes import routes as kernel_routes
+    from digest.routes import routes as digest_routes
     from forum.routes import routes as forum_routes
+    from library.routes import routes as library_routes
     from members.routes import routes as member_routes
+    from messages.routes import routes as messages_routes
     from realtime.pages import routes as chat_page_routes
     from realtime.routes import routes as realtime_routes
 
@@ -50,13 +57,29 @@ def collect_routes() -> list[BaseRoute]:
         *forum_routes,
         *realtime_routes,
         *chat_page_routes,
+        *consultation_routes,
+        *library_routes,
+        *messages_routes,
+        *digest_routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
 
 def scheduled_jobs(app: Starlette) -> list[tuple[str, Any]]:
     """Every job the scheduler runs, in order. Each is idempotent (see convene/scheduler.py)."""
-    return [("outbox", app.state.outbox.deliver_due)]
+    from consultations.notices import run_consultation_notices
+    from digest.jobs import digest_jobs
+    from messages.notify import do_send_message_emails
+
+    # Consultation notices queue email, so they run before the outbox delivers in the same pass.
+    return [
+        ("consultations", lambda: run_consultation_notices(app)),
+        # Digests, instant notification emails and newsletters queue email too (digest/jobs.py).
+        *digest_jobs(app),
+        # Batched email about unread direct messages (messages/notify.py).
+        ("direct_messages", lambda: do_send_message_emails(app)),
+        ("outbox", app.state.outbox.deliver_due),
+    ]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations: bool = True) -> Starlette:
@@ -75,6 +98,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations
             base_url=settings.base_url,
             concurrency=settings.mail_concurrency,
         )
+        # Repeated permanent refusals mark a member's address failing (digest/health.py).
+        app.state.outbox.on_permanent_failure.append(failure_hook(clock))
         app.state.scheduler = Scheduler(settings.scheduler_interval)
         for name, job in scheduled_jobs(app):
             app.state.scheduler.add(name, job)
@@ -106,6 +131,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations
                 RequestGuard,
                 max_body_bytes=settings.max_body_bytes,
                 secure_cookies=settings.secure_cookies,
+                # Library uploads (library/forms.py) may be larger than any other request.
+                body_limit_for=lambda path: upload_body_limit(settings, path),
+                # One-click unsubscribe (RFC 8058): mail providers POST without cookies; the signed
+                # token in the path is the proof (digest/routes_unsubscribe.py).
+                csrf_exempt=is_unsubscribe_path,
             ),
             Middleware(AuthenticationMiddleware, backend=ConveneAuthBackend()),
         ],

@@ -27,6 +27,9 @@ APPS: dict[str, str] = {
     "forum": "forum.models",
     "realtime": "realtime.models",
     "digest": "digest.models",
+    "consultations": "consultations.models",
+    "library": "library.models",
+    "messages": "messages.models",
 }
 
 

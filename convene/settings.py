@@ -58,6 +58,9 @@ class Settings:
     registration_mode: str = "approval"
     default_locale: str = "en"
     max_body_bytes: int = 1_000_000
+    # Files members upload to the resource library (library/files.py); the other bodies keep the
+    # small limit above.
+    max_upload_bytes: int = 25 * 1024 * 1024
     session_days: int = 14
     login_max_failures: int = 5
     login_window_seconds: int = 900
@@ -108,6 +111,7 @@ class Settings:
             registration_mode=env.get("CONVENE_REGISTRATION_MODE", cls.registration_mode),
             default_locale=env.get("CONVENE_DEFAULT_LOCALE", cls.default_locale),
             max_body_bytes=_int(env, "CONVENE_MAX_BODY_BYTES", cls.max_body_bytes),
+            max_upload_bytes=_int(env, "CONVENE_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
             session_days=_int(env, "CONVENE_SESSION_DAYS", cls.session_days),
             login_max_failures=_int(env, "CONVENE_LOGIN_MAX_FAILURES", cls.login_max_failures),
             login_window_seconds=_int(env, "CONVENE_LOGIN_WINDOW_SECONDS", 900),

@@ -1,4 +1,6 @@
-"""Durable email: every email is a row first, sent and marked after; a unique key stops doubles."""
+"""Digest models: the durable outbox (every email is a row first, sent and marked after; a unique key
+stops doubles), members' email preferences, digest periods, instant-email batches, failing
+addresses, and the network newsletter."""
 
 from __future__ import annotations
 
@@ -41,3 +43,142 @@ class OutboxMessage(Model):
     class Meta:
         table = "outbox"
         indexes = (("status", "next_attempt_at"),)
+
+
+# --- Member email preferences ---------------------------------------------------------------------
+
+
+class DigestFrequency(StrEnum):
+    OFF = "off"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+class DigestPreference(Model):
+    """What email one member wants. A member without a row has the defaults below (see
+    digest/preferences.py DEFAULTS): rows are written only when a member changes something."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation = fields.OneToOneField(
+        "members.User", related_name="digest_preference", on_delete=fields.CASCADE
+    )
+    frequency = fields.CharEnumField(DigestFrequency, max_length=8, default=DigestFrequency.WEEKLY)
+    weekday = fields.IntField(default=0)  # 0 Monday ... 6 Sunday, in the member's time zone
+    hour = fields.IntField(default=8)  # 0-23, in the member's time zone (User.timezone)
+    # True: every group the member belongs to, including ones joined later. False: group_ids only.
+    all_groups = fields.BooleanField(default=True)
+    group_ids = fields.JSONField(default=list)
+    instant_mentions = fields.BooleanField(default=True)
+    instant_replies = fields.BooleanField(default=True)
+    batch_minutes = fields.IntField(default=10)
+    # Opt-in, as consent to a newsletter must be (it is not about the member's own activity).
+    newsletter = fields.BooleanField(default=False)
+    # The next digest is the first scheduled moment after this: changing the hour at noon does not
+    # send at once the digest of the (new) 8 o'clock that already passed today.
+    schedule_changed_at = fields.DatetimeField(null=True)
+    # When digests were last turned on after being off: the first digest after that covers one
+    # period, not everything since the last digest months ago.
+    resumed_at = fields.DatetimeField(null=True)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "digest_preferences"
+
+
+class DigestRunStatus(StrEnum):
+    QUEUED = "queued"  # an email went to the outbox
+    EMPTY = "empty"  # nothing happened for this member: no email
+
+
+class DigestRun(Model):
+    """One member's digest period, written in the same transaction as its outbox row. The unique
+    (user, period_start) and the outbox key digest:<user>:<period_start> make a digest once per
+    member and period, whatever crashes, restarts or concurrent runners do."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, on_delete=fields.CASCADE
+    )
+    period_start = fields.DatetimeField()
+    period_end = fields.DatetimeField()  # the scheduled moment this digest belongs to
+    status = fields.CharEnumField(DigestRunStatus, max_length=8)
+    items = fields.IntField(default=0)
+    outbox_key = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "digest_runs"
+        unique_together = (("user", "period_start"),)
+        indexes = (("user_id", "period_end"),)
+
+
+class NotificationMail(Model):
+    """One instant email listing a member's notifications (forum mentions and replies) with ids in
+    [first_notification_id, last_notification_id]. Unique on the first id: two runners batching the
+    same member build the same row, and only one inserts it."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, on_delete=fields.CASCADE
+    )
+    first_notification_id = fields.BigIntField()
+    last_notification_id = fields.BigIntField()
+    count = fields.IntField(default=0)  # notifications listed (0: all were read or unreadable)
+    outbox_key = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "digest_notification_mails"
+        unique_together = (("user", "first_notification_id"),)
+        indexes = (("user_id", "last_notification_id"),)
+
+
+class EmailHealth(Model):
+    """Permanent delivery failures of one member's address. After FAILING_AFTER hard failures the
+    address counts as failing: digests, newsletters and instant emails stop, and admins see it at
+    /admin/email. It is about one address: a member who changes their email starts afresh."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation = fields.OneToOneField(
+        "members.User", related_name="email_health", on_delete=fields.CASCADE
+    )
+    email = fields.CharField(max_length=254)
+    hard_failures = fields.IntField(default=0)
+    failing_since = fields.DatetimeField(null=True)
+    last_error = fields.TextField(default="")
+    last_failure_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "digest_email_health"
+
+
+# --- The network newsletter -----------------------------------------------------------------------
+
+
+class NewsletterStatus(StrEnum):
+    DRAFT = "draft"
+    SENDING = "sending"  # queued for some subscribers; the scheduler finishes the rest
+    SENT = "sent"
+
+
+class Newsletter(Model):
+    id = fields.IntField(primary_key=True)
+    subject = fields.CharField(max_length=200)
+    body = fields.TextField(default="")
+    body_html = fields.TextField(default="")  # render_markdown at write time
+    status = fields.CharEnumField(NewsletterStatus, max_length=8, default=NewsletterStatus.DRAFT)
+    created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+    test_sent_at = fields.DatetimeField(null=True)
+    sent_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    send_started_at = fields.DatetimeField(null=True)
+    sent_at = fields.DatetimeField(null=True)
+    recipients = fields.IntField(default=0)
+
+    class Meta:
+        table = "digest_newsletters"

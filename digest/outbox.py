@@ -52,24 +52,60 @@ async def enqueue_email(
     now = clock.now()
     if await OutboxMessage.filter(key=key).using_db(using_db).exists():
         return False
+    row = outbox_row(
+        key=key,
+        kind=kind,
+        to_email=to_email,
+        subject=subject,
+        text=text,
+        html=html,
+        now=now,
+        domain=domain,
+        user_id=user_id,
+        headers=headers,
+        send_after=send_after,
+    )
     try:
-        await OutboxMessage.create(
-            key=key,
-            kind=kind,
-            user_id=user_id,
-            to_email=to_email,
-            subject=subject[:300],
-            text=text,
-            html=html,
-            headers=headers or {},
-            message_id=new_message_id(domain),
-            next_attempt_at=send_after or now,
-            created_at=now,
-            using_db=using_db,
-        )
+        await row.save(using_db=using_db)
     except IntegrityError:
         return False  # another runner queued the same key a moment ago
     return True
+
+
+def outbox_row(
+    *,
+    key: str,
+    kind: str,
+    to_email: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    now: datetime,
+    domain: str,
+    user_id: int | None = None,
+    headers: dict[str, str] | None = None,
+    send_after: datetime | None = None,
+) -> OutboxMessage:
+    """An unsaved outbox row, for callers that queue many emails in one transaction (bulk_create,
+    as the digest runner does). The unique key still refuses a second copy: such callers handle
+    IntegrityError themselves (digest/runner.py falls back to one transaction per email)."""
+    return OutboxMessage(
+        key=key,
+        kind=kind,
+        user_id=user_id,
+        to_email=to_email,
+        subject=subject[:300],
+        text=text,
+        html=html,
+        headers=headers or {},
+        message_id=new_message_id(domain),
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=send_after or now,
+        claimed_by="",
+        last_error="",
+        created_at=now,
+    )
 
 
 @dataclass

@@ -13,10 +13,11 @@ Admins may do everything. An account that is not active counts as anonymous.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from convene.errors import ConveneError, Forbidden, NotAuthenticated, NotFound
+from convene.errors import Conflict, ConveneError, Forbidden, NotAuthenticated, NotFound
 from forum.models import Group, GroupRole, Membership, MembershipStatus, Visibility
 from members.models import Role, User, UserStatus
 
@@ -132,6 +133,32 @@ def _refusal(access: GroupAccess, need: Need) -> ConveneError | None:
             return None
         return Forbidden("Only the group's moderators can do that.")
     raise AssertionError(f"unknown need {need!r}")
+
+
+def thread_is_locked(thread: Any, now: datetime) -> bool:
+    """Locked by a moderator, or past its closing date (closes_at): the clock decides, no job runs."""
+    closes_at = getattr(thread, "closes_at", None)
+    return getattr(thread, "locked_at", None) is not None or (closes_at is not None and closes_at <= now)
+
+
+def thread_refusal(access: GroupAccess, thread: Any, now: datetime, *, writing: bool) -> ConveneError | None:
+    """The thread-level rules on top of the group's: a deleted thread does not exist except for
+    the group's moderators; a locked or closed one takes no new replies or edits (`writing`),
+    except from its moderators, who may still explain why they locked it."""
+    if getattr(thread, "deleted_at", None) is not None and not access.can_moderate:
+        return NotFound()
+    if writing and thread_is_locked(thread, now) and not access.can_moderate:
+        if getattr(thread, "locked_at", None) is None:
+            when = thread.closes_at.strftime("%d %B %Y")
+            return Conflict(f"This thread closed on {when}, so it no longer takes new replies or edits.")
+        return Conflict("This thread is locked, so it no longer takes new replies or edits.")
+    return None
+
+
+def check_thread_writable(access: GroupAccess, thread: Any, now: datetime) -> None:
+    error = thread_refusal(access, thread, now, writing=True)
+    if error is not None:
+        raise error
 
 
 async def get_access(viewer: Any, group: Group) -> GroupAccess:

@@ -16,7 +16,7 @@ from convene.api import api, json_response, parse
 from forum import service
 from forum.access import GroupAccess, Need
 from forum.models import Membership, Thread
-from forum.publish import publish_post
+from forum.publish import announce_membership_change, publish_post
 from forum.schemas import (
     AuthorOut,
     GroupIn,
@@ -114,6 +114,7 @@ def post_out(row: dict[str, Any], slug: str) -> PostOut:
         body_html=row["body_html"],
         created_at=row["created_at"],
         url=f"/g/{slug}/t/{row['thread_id']}/p/{row['number']}",
+        hidden=row.get("hidden", False),
     )
 
 
@@ -193,6 +194,7 @@ async def api_join_group(request: Request) -> JSONResponse:
 async def api_leave_group(request: Request) -> Response:
     access = await service.get_group(request.user, request.path_params["slug"], Need.JOIN)
     await service.do_leave_group(request.user, access.group, clock=request.app.state.clock)
+    await announce_membership_change(request, access.group.id, request.user.id)
     return _no_content()
 
 
@@ -255,6 +257,7 @@ async def api_remove_member(request: Request) -> Response:
     access = await service.get_group(request.user, request.path_params["slug"], Need.JOIN)
     user_id = request.path_params["user_id"]
     await service.do_remove_member(request.user, access.group, user_id, clock=request.app.state.clock)
+    await announce_membership_change(request, access.group.id, user_id)
     return _no_content()
 
 

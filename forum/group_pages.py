@@ -15,6 +15,7 @@ from convene.errors import Conflict, ConveneError, Invalid, NotFound
 from forum import service
 from forum.access import GroupAccess, Need
 from forum.models import GroupRole, MembershipStatus, Visibility
+from forum.publish import announce_membership_change
 from forum.schemas import GroupIn, GroupPatch, InviteIn, RoleIn, page_number
 
 
@@ -179,6 +180,7 @@ async def group_leave(request: Request) -> Response:
         membership = await service.do_leave_group(request.user, access.group, clock=request.app.state.clock)
     except Conflict as exc:
         return await _group_page(request, access, alert=exc.message, status_code=exc.status)
+    await announce_membership_change(request, access.group.id, request.user.id)
     done = {MembershipStatus.REQUESTED: "withdrawn", MembershipStatus.INVITED: "declined_invitation"}.get(
         MembershipStatus(membership.status), "left"
     )
@@ -249,6 +251,7 @@ async def member_action(request: Request) -> Response:
             done = "approved"
         elif action in ("decline", "remove"):
             await service.do_remove_member(request.user, group, user_id, clock=clock)
+            await announce_membership_change(request, group.id, user_id)
             done = "declined" if action == "decline" else "removed"
         else:
             data = await parse(request, RoleIn)

@@ -73,6 +73,15 @@ class Thread(Model):
     created_at = fields.DatetimeField()
     last_post_at = fields.DatetimeField(db_index=True)
     post_count = fields.IntField(default=0)
+    # Thread tools and soft deletion (forum/thread_tools.py, forum/editing.py). A thread whose
+    # closes_at has passed behaves as locked; no job runs, the clock decides (forum/access.py).
+    deleted_at = fields.DatetimeField(null=True)
+    deleted_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    pinned_at = fields.DatetimeField(null=True)
+    locked_at = fields.DatetimeField(null=True)
+    closes_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "threads"
@@ -101,6 +110,15 @@ class Post(Model):
         "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     hide_reason = fields.TextField(default="")
+    # Editing and soft deletion (forum/editing.py): every version is a PostRevision; a deleted
+    # post keeps its number (a placeholder in the thread) and its text for the moderators.
+    deleted_at = fields.DatetimeField(null=True)
+    deleted_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    delete_reason = fields.TextField(default="")
+    edited_at = fields.DatetimeField(null=True)
+    edit_count = fields.IntField(default=0)
 
     class Meta:
         table = "posts"
@@ -146,3 +164,97 @@ class Flag(Model):
 
     class Meta:
         table = "flags"
+
+
+# ---- Revisions, notifications and read marks (forum/editing.py, forum/notifications.py,
+# forum/unread.py) ----
+
+
+class PostRevision(Model):
+    """One version of a post. Number 1 is the original, written on the first edit, and the highest
+    number is the current text. `title` is the thread's title at that version (opening posts)."""
+
+    id = fields.IntField(primary_key=True)
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "forum.Post", related_name="revisions", on_delete=fields.CASCADE
+    )
+    number = fields.IntField()
+    body = fields.TextField()
+    body_html = fields.TextField()
+    title = fields.CharField(max_length=200, default="")
+    editor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField()
+    reason = fields.CharField(max_length=300, default="")
+
+    class Meta:
+        table = "post_revisions"
+        unique_together = (("post", "number"),)
+
+
+class NotificationKind(StrEnum):
+    MENTION = "mention"  # someone wrote @username in a post
+    REPLY = "reply"  # someone replied to one of your posts
+
+
+class Notification(Model):
+    """An in-site notification. At most one per member and post (unique), so an edit that adds a
+    mention, or a reply that also mentions, never notifies twice."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(NotificationKind, max_length=16)
+    actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    group: fields.ForeignKeyRelation[Group] = fields.ForeignKeyField(
+        "forum.Group", related_name=False, on_delete=fields.CASCADE
+    )
+    thread: fields.ForeignKeyRelation[Thread] = fields.ForeignKeyField(
+        "forum.Thread", related_name=False, on_delete=fields.CASCADE
+    )
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "forum.Post", related_name=False, on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    read_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "notifications"
+        unique_together = (("user", "post"),)
+        indexes = (("user_id", "read_at"),)
+
+
+class ThreadRead(Model):
+    """How far a member has read a thread: the highest post number shown to them."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, on_delete=fields.CASCADE
+    )
+    thread: fields.ForeignKeyRelation[Thread] = fields.ForeignKeyField(
+        "forum.Thread", related_name="reads", on_delete=fields.CASCADE
+    )
+    last_read_number = fields.IntField(default=0)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "thread_reads"
+        unique_together = (("user", "thread"),)
+
+
+class ReadMark(Model):
+    """A member's "mark everything read": every post written before all_read_at counts as read.
+    Without a row, the member's account creation time plays that part."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation = fields.OneToOneField(
+        "members.User", related_name=False, on_delete=fields.CASCADE
+    )
+    all_read_at = fields.DatetimeField()
+
+    class Meta:
+        table = "read_marks"

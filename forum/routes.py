@@ -6,6 +6,11 @@ from starlette.routing import BaseRoute
 
 from forum.api import routes as api_routes
 from forum.group_pages import routes as group_routes
+from forum.moderation_api import routes as moderation_api_routes
+from forum.moderation_pages import routes as moderation_routes
+from forum.search_pages import routes as search_routes
 from forum.thread_pages import routes as thread_routes
 
 routes: list[BaseRoute] = [*group_routes, *thread_routes, *api_routes]
+# Moderation, search and feeds (issue 4).
+routes += [*moderation_routes, *moderation_api_routes, *search_routes]

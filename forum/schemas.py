@@ -239,6 +239,7 @@ class PostOut(BaseModel):
     body_html: str
     created_at: datetime
     url: str
+    hidden: bool = False  # hidden by a moderator: body and body_html are empty except for moderators
 
 
 class ThreadDetailOut(BaseModel):

@@ -208,13 +208,14 @@ async def rebuild_search_index(conn: Any = None, *, batch: int = 500) -> int:
     columns = {row["name"] for row in await conn.execute_query_dict("PRAGMA table_info(posts)")}
     deleted = " AND p.deleted_at IS NULL" if "deleted_at" in columns else ""
     hidden = " AND p.hidden_at IS NULL" if "hidden_at" in columns else ""
+    select = (
+        # Only constant fragments are joined in: the values travel as parameters.
+        "SELECT p.id, p.number, p.body_html, t.title FROM posts p JOIN threads t ON t.id = p.thread_id"  # noqa: S608
+        f" WHERE p.id > ?{hidden}{deleted} ORDER BY p.id LIMIT ?"
+    )
     done, last_id = 0, 0
     while True:
-        rows = await conn.execute_query_dict(
-            "SELECT p.id, p.number, p.body_html, t.title FROM posts p JOIN threads t ON t.id = p.thread_id"
-            f" WHERE p.id > ?{hidden}{deleted} ORDER BY p.id LIMIT ?",
-            [last_id, batch],
-        )
+        rows = await conn.execute_query_dict(select, [last_id, batch])
         if not rows:
             return done
         for row in rows:
@@ -297,8 +298,9 @@ _JOINS = (
 
 def _sqlite_sql(query: SearchQuery, readable: list[int] | None, match: str) -> tuple[str, str, list[Any]]:
     sql = _Params("sqlite")
-    filters = _filters(sql, query, readable)
-    where = f"post_search MATCH {sql(match)} AND {filters}"
+    # "?" placeholders bind in the order they appear: the MATCH comes first in the text.
+    matching = f"post_search MATCH {sql(match)}"
+    where = f"{matching} AND {_filters(sql, query, readable)}"
     base = f"FROM post_search JOIN posts p ON p.id = post_search.rowid {_JOINS} WHERE {where}"
     order = "p.created_at DESC, p.id DESC" if query.sort == SORT_DATE else "score, p.created_at DESC"
     select = (
@@ -346,7 +348,7 @@ def _hit(row: dict[str, Any]) -> SearchHit:
         number=row["number"],
         thread_id=row["thread_id"],
         thread_title=row["thread_title"],
-        title_html=highlight_html(title_marked) if title_marked else Markup(escape(row["thread_title"])),
+        title_html=highlight_html(title_marked) if title_marked else escape(row["thread_title"]),
         snippet_html=highlight_html(row["snippet"]),
         group_slug=row["group_slug"],
         group_name=row["group_name"],
@@ -377,3 +379,15 @@ async def search_posts(viewer: Any, query: SearchQuery) -> SearchPage:
     limits = f" LIMIT {PER_PAGE} OFFSET {(page - 1) * PER_PAGE}"  # integers we computed, not input
     rows = await conn.execute_query_dict(select + limits, params)
     return SearchPage(query=query, hits=[_hit(r) for r in rows], page=page, pages=pages, total=total)
+
+
+async def migrate_search_forward(apps: Any, schema_editor: Any) -> None:
+    """For a migration's RunPython: create the search table on this database and fill it."""
+    await create_search_schema(schema_editor.client)
+    await rebuild_search_index(schema_editor.client)
+
+
+async def migrate_search_backward(apps: Any, schema_editor: Any) -> None:
+    if _dialect(schema_editor.client) == "sqlite":
+        for statement in SEARCH_DROP_SQL:
+            await schema_editor.client.execute_script(statement)

@@ -23,7 +23,9 @@ from convene.markup import render_markdown
 from forum.access import GroupAccess, Need, get_access
 from forum.groups import list_readable_group_ids
 from forum.models import Group, Post, Thread
+from forum.moderation import redact_hidden
 from forum.schemas import Pagination, PostIn, ThreadIn
+from forum.search import index_post
 from members.models import User
 
 THREADS_PER_PAGE = 30
@@ -38,6 +40,7 @@ THREAD_COLUMNS = (
 POST_COLUMNS = (
     "id", "number", "thread_id", "parent_id", "body_html", "created_at",
     "author_id", "author__username", "author__name", "parent__number", "parent__author__name",
+    "hidden_at", "hide_reason",
 )  # fmt: skip
 
 
@@ -51,9 +54,10 @@ async def do_create_thread(actor: User, group: Group, *, title: str, body: str, 
         thread = await Thread.create(
             group=group, title=data.title, author=access.actor, created_at=now, last_post_at=now, post_count=1
         )
-        await Post.create(
+        opening = await Post.create(
             thread=thread, number=1, author=access.actor, body=data.body, body_html=body_html, created_at=now
         )
+        await index_post(opening.id)  # in the transaction: searchable exactly when it exists
         await Group.filter(id=group.id).update(thread_count=F("thread_count") + 1, last_activity_at=now)
     group.thread_count += 1
     group.last_activity_at = now
@@ -92,6 +96,7 @@ async def do_reply(
             body_html=body_html,
             created_at=now,
         )
+        await index_post(post.id)
         await Group.filter(id=group.id).update(last_activity_at=now)
     thread.post_count += 1
     thread.last_post_at = now
@@ -196,7 +201,7 @@ async def list_thread_posts(
         )
         for row in rows:
             row["depth"] = 0
-        return rows, pagination
+        return redact_hidden(rows, reveal=access.can_moderate), pagination
     order = await _threaded_order(thread.id)
     pagination = Pagination.clamp(page, POSTS_PER_PAGE, len(order))
     window = order[pagination.offset : pagination.offset + pagination.per_page]
@@ -206,7 +211,7 @@ async def list_thread_posts(
         row = by_id[pid]
         row["depth"] = depth
         rows.append(row)
-    return rows, pagination
+    return redact_hidden(rows, reveal=access.can_moderate), pagination
 
 
 async def get_post_page(thread: Thread, number: int, *, view: str = FLAT) -> int:
@@ -223,14 +228,15 @@ async def get_post_page(thread: Thread, number: int, *, view: str = FLAT) -> int
     return before // POSTS_PER_PAGE + 1
 
 
-async def get_post(post_id: int, *, with_source: bool = False) -> dict[str, Any]:
-    """One post as the thread page and the API show it (the caller has checked access)."""
+async def get_post(post_id: int, *, with_source: bool = False, reveal_hidden: bool = False) -> dict[str, Any]:
+    """One post as the thread page and the API show it (the caller has checked access; a hidden
+    post's text only with reveal_hidden, for moderators)."""
     columns = (*POST_COLUMNS, "body") if with_source else POST_COLUMNS
     row = await Post.filter(id=post_id).first().values(*columns)
     if row is None:
         raise NotFound("There is no such post.")
     row["depth"] = 0
-    return row
+    return redact_hidden([row], reveal=reveal_hidden)[0]
 
 
 def quote_markdown(author: str | None, body: str) -> str:
@@ -251,8 +257,9 @@ async def get_reply_draft(
     parent = (
         await Post.filter(id=to_post_id, thread_id=thread.id)
         .first()
-        .values("id", "number", "body", "body_html", "author__username", "author__name")
+        .values("id", "number", "body", "body_html", "author__username", "author__name", "hidden_at")
     )
     if parent is None:
         raise NotFound("The post you want to reply to is not in this thread.")
+    redact_hidden([parent], reveal=access.can_moderate)  # never quote a hidden post's text
     return parent, quote_markdown(parent["author__username"], parent["body"]) if quote else ""

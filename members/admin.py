@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from tortoise.expressions import Q
 from tortoise.functions import Count
 
+from convene.clock import Clock
 from convene.db import in_transaction
 from convene.errors import Conflict, NotFound
 from convene.markup import render_markdown
+from members.audit import do_record_audit
 from members.context import Site
 from members.emails import send_email
 from members.models import Invitation, Role, SiteSetting, User, UserStatus
@@ -81,6 +83,18 @@ async def list_members(actor: object, query: MemberQuery) -> MemberPage:
     return MemberPage(items=list(items), page=page, pages=pages, total=total)
 
 
+async def _audit(admin: User, action: str, user: User, clock: Clock, data: dict | None = None) -> None:
+    """Every admin action on a member goes to the audit log (members/audit.py)."""
+    await do_record_audit(
+        admin,
+        action,
+        target_type="user",
+        target_id=user.id,
+        data={"username": user.username, **(data or {})},
+        clock=clock,
+    )
+
+
 async def _target(user_id: int) -> User:
     user = await User.get_or_none(id=user_id)
     if user is None:
@@ -95,24 +109,28 @@ async def _check_not_last_admin(user: User) -> None:
             raise Conflict(LAST_ADMIN)
 
 
-async def do_set_role(actor: object, user_id: int, role: Role) -> User:
-    check_is_admin(actor)
+async def do_set_role(actor: object, user_id: int, role: Role, *, clock: Clock) -> User:
+    admin = check_is_admin(actor)
     async with in_transaction():
         user = await _target(user_id)
         if role != Role.ADMIN:
             await _check_not_last_admin(user)
+        was = user.role
         user.role = role
         await user.save(update_fields=["role"])
+        if was != role:
+            await _audit(admin, "user.role", user, clock, {"from": str(was), "to": str(role)})
     return user
 
 
 async def do_approve(site: Site, actor: object, user_id: int) -> User:
-    check_is_admin(actor)
+    admin = check_is_admin(actor)
     user = await _target(user_id)
     claimed = await User.filter(id=user.id, status=UserStatus.PENDING).update(status=UserStatus.ACTIVE)
     if not claimed:
         raise Conflict("That account is not waiting for approval.")
     user.status = UserStatus.ACTIVE
+    await _audit(admin, "user.approve", user, site.clock)
     await send_email(
         site,
         "account_approved",
@@ -123,36 +141,43 @@ async def do_approve(site: Site, actor: object, user_id: int) -> User:
     return user
 
 
-async def do_reject(actor: object, user_id: int) -> None:
-    """A rejected request leaves nothing behind: the pending account and its data are deleted."""
-    check_is_admin(actor)
+async def do_reject(actor: object, user_id: int, *, clock: Clock) -> None:
+    """A rejected request leaves nothing behind: the pending account and its data are deleted.
+    The audit entry keeps only the username, not the email address."""
+    admin = check_is_admin(actor)
     user = await _target(user_id)
     if user.status != UserStatus.PENDING:
         raise Conflict("Only accounts waiting for approval can be rejected.")
-    await User.filter(id=user.id, status=UserStatus.PENDING).delete()
+    if await User.filter(id=user.id, status=UserStatus.PENDING).delete():
+        await _audit(admin, "user.reject", user, clock)
 
 
 async def do_suspend(site: Site, actor: object, user_id: int) -> User:
-    check_is_admin(actor)
+    """Suspend until lifted (members/suspensions.py suspends for a period, with a reason)."""
+    admin = check_is_admin(actor)
     async with in_transaction():
         user = await _target(user_id)
         if user.status != UserStatus.ACTIVE:
             raise Conflict("Only active accounts can be suspended.")
         await _check_not_last_admin(user)
-        user.status = UserStatus.SUSPENDED
-        await user.save(update_fields=["status"])
+        user.status, user.suspended_until = UserStatus.SUSPENDED, None
+        await user.save(update_fields=["status", "suspended_until"])
         # Signed out everywhere at once; API tokens stop working because the account is not active.
         await do_revoke_sessions(user, site.clock)
+        await _audit(admin, "user.suspend", user, site.clock, {"until": None})
     return user
 
 
-async def do_unsuspend(actor: object, user_id: int) -> User:
-    check_is_admin(actor)
+async def do_unsuspend(actor: object, user_id: int, *, clock: Clock) -> User:
+    admin = check_is_admin(actor)
     user = await _target(user_id)
-    claimed = await User.filter(id=user.id, status=UserStatus.SUSPENDED).update(status=UserStatus.ACTIVE)
+    claimed = await User.filter(id=user.id, status=UserStatus.SUSPENDED).update(
+        status=UserStatus.ACTIVE, suspended_until=None
+    )
     if not claimed:
         raise Conflict("That account is not suspended.")
-    user.status = UserStatus.ACTIVE
+    user.status, user.suspended_until = UserStatus.ACTIVE, None
+    await _audit(admin, "user.unsuspend", user, clock)
     return user
 
 
@@ -161,7 +186,7 @@ async def _put_setting(key: str, value: str) -> None:
 
 
 async def do_update_site_settings(site: Site, actor: object, changes: SiteSettingsIn) -> Overview:
-    check_is_admin(actor)
+    admin = check_is_admin(actor)
     async with in_transaction():
         if changes.registration_mode is not None:
             await _put_setting(REGISTRATION_MODE_KEY, changes.registration_mode)
@@ -169,6 +194,12 @@ async def do_update_site_settings(site: Site, actor: object, changes: SiteSettin
             terms = changes.terms.strip()
             await _put_setting(TERMS_KEY, terms)
             await _put_setting(TERMS_HTML_KEY, render_markdown(terms))
+        changed = [k for k in ("registration_mode", "terms") if getattr(changes, k) is not None]
+        if changed:
+            data = {"changed": changed, "registration_mode": changes.registration_mode}
+            await do_record_audit(
+                admin, "site.settings", target_type="site", target_id=None, data=data, clock=site.clock
+            )
     return await get_overview(site, actor)
 
 

@@ -98,3 +98,38 @@ def timezone_options() -> tuple[str, ...]:
     # The list offered in forms leaves out legacy aliases ("EST5EDT", "Zulu") nobody looks for;
     # the API still accepts every zone the system knows.
     return tuple(sorted(z for z in timezone_names() if "/" in z or z == "UTC"))
+
+
+# The stages of resettlement, shared by members' profiles (stages of their work) and the
+# resource library (what a resource is about).
+RESETTLEMENT_STAGES: dict[str, str] = {
+    "selection": N_("Selection and identification"),
+    "pre_departure": N_("Pre-departure orientation"),
+    "health": N_("Health"),
+    "travel": N_("Travel"),
+    "reception": N_("Reception"),
+    "integration": N_("Integration"),
+    "community_sponsorship": N_("Community sponsorship"),
+    "complementary_pathways": N_("Complementary pathways"),
+}
+
+
+@lru_cache(maxsize=1)
+def spoken_language_codes() -> frozenset[str]:
+    """ISO 639-1 codes (two letters) Babel can name: the languages people work and publish in."""
+    return frozenset(code for code in Locale("en").languages if len(code) == 2 and code.isalpha())
+
+
+@lru_cache(maxsize=32)
+def spoken_language_options(locale: str) -> tuple[tuple[str, str], ...]:
+    """(code, name in the reader's language), sorted by that name."""
+    names = _locale(locale).languages
+    english = Locale("en").languages
+    options = [(code, names.get(code) or english[code]) for code in spoken_language_codes()]
+    return tuple(sorted(options, key=lambda o: o[1].casefold()))
+
+
+def spoken_language_name(code: str, locale: str) -> str:
+    if not code:
+        return ""
+    return _locale(locale).languages.get(code) or Locale("en").languages.get(code, code)

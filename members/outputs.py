@@ -53,8 +53,8 @@ class MemberOut(BaseModel):
 
 
 class ProfileOut(BaseModel):
-    """A public profile. Fields a viewer may not see are null: details are for signed-in members,
-    the email address for the member and administrators only."""
+    """A public profile. Fields a viewer may not see are null: each detail is shown to whom the
+    member chose (members/directory.py); the email address to the member and administrators only."""
 
     username: str
     name: str
@@ -62,6 +62,10 @@ class ProfileOut(BaseModel):
     organisation: str | None = None
     organisation_type: str | None = None
     country: str | None = None
+    city: str | None = None
+    stages: list[str] | None = None
+    languages: list[str] | None = None
+    expertise: str | None = None
     bio_html: str | None = None
     joined_at: datetime | None = None
     email: str | None = None

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from convene.errors import NotFound
 from convene.markup import render_markdown
+from members.directory import fill_profile, split_list, visible_fields
 from members.models import User, UserStatus
 from members.outputs import ProfileOut
 from members.permissions import check_signed_in
@@ -17,22 +18,27 @@ class ProfileView:
     """A member as one particular viewer may see them."""
 
     user: User
-    show_details: bool  # organisation, country, bio, joined date, role: for signed-in members
+    show_details: bool  # the role: for signed-in members
     show_email: bool  # the member themself and administrators only
     show_status: bool  # administrators only
     is_self: bool
+    # The profile details this viewer may see, as the member chose (members/directory.py).
+    fields: frozenset[str] = frozenset()
+
+    def shows(self, name: str) -> bool:
+        return name in self.fields and bool(getattr(self.user, name))
+
+    def list_of(self, name: str) -> list[str]:
+        return split_list(getattr(self.user, name)) if name in self.fields else []
 
     def out(self) -> ProfileOut:
         user = self.user
-        out = ProfileOut(username=user.username, name=user.name)
+        out = fill_profile(ProfileOut(username=user.username, name=user.name), user, self.fields)
         if self.show_details:
             out.role = str(user.role)  # type: ignore[assignment]
-            out.organisation = user.organisation
-            out.organisation_type = user.organisation_type
-            out.country = user.country
-            out.bio_html = user.bio_html
-            out.joined_at = user.created_at
         if self.show_email:
+            # The joined date is account data, like the email: not part of what others see.
+            out.joined_at = user.created_at
             out.email = user.email
         if self.show_status:
             out.status = str(user.status)  # type: ignore[assignment]
@@ -53,6 +59,7 @@ async def get_profile(viewer: object, username: str) -> ProfileView:
         show_email=is_self or is_admin,
         show_status=is_admin,
         is_self=is_self,
+        fields=visible_fields(viewer, user),
     )
 
 

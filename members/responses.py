@@ -33,6 +33,7 @@ NOTICES: dict[str, str] = {
     "invited": N_("The invitation has been sent."),
     "invitation_revoked": N_("The invitation has been revoked; its link no longer works."),
     "settings_saved": N_("The site settings have been saved."),
+    "erased": N_("The account has been erased. The audit log records who did it and why."),
 }
 
 

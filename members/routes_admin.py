@@ -137,19 +137,19 @@ async def member_action(request: Request) -> Response:
     if action not in MEMBER_ACTIONS:
         raise NotFound()
     if action == "role":
-        await do_set_role(request.user, user_id, Role(validate(RoleIn, raw).role))
+        await do_set_role(request.user, user_id, Role(validate(RoleIn, raw).role), clock=site.clock)
         notice = "role_changed"
     elif action == "approve":
         await do_approve(site, request.user, user_id)
         notice = "approved"
     elif action == "reject":
-        await do_reject(request.user, user_id)
+        await do_reject(request.user, user_id, clock=site.clock)
         notice = "rejected"
     elif action == "suspend":
         await do_suspend(site, request.user, user_id)
         notice = "suspended"
     else:  # "unsuspend"
-        await do_unsuspend(request.user, user_id)
+        await do_unsuspend(request.user, user_id, clock=site.clock)
         notice = "unsuspended"
     return redirect(_back(request, raw), notice)
 
@@ -191,7 +191,9 @@ async def api_members(request: Request) -> Response:
 )
 async def api_set_role(request: Request) -> Response:
     data = await parse(request, RoleIn)
-    user = await do_set_role(request.user, request.path_params["id"], Role(data.role))
+    user = await do_set_role(
+        request.user, request.path_params["id"], Role(data.role), clock=site_of(request).clock
+    )
     return json_response(AdminMemberOut.of(user))
 
 
@@ -217,7 +219,7 @@ async def api_approve(request: Request) -> Response:
     auth=True,
 )
 async def api_reject(request: Request) -> Response:
-    await do_reject(request.user, request.path_params["id"])
+    await do_reject(request.user, request.path_params["id"], clock=site_of(request).clock)
     return Response(status_code=204)
 
 
@@ -243,7 +245,7 @@ async def api_suspend(request: Request) -> Response:
     auth=True,
 )
 async def api_unsuspend(request: Request) -> Response:
-    user = await do_unsuspend(request.user, request.path_params["id"])
+    user = await do_unsuspend(request.user, request.path_params["id"], clock=site_of(request).clock)
     return json_response(AdminMemberOut.of(user))
 
 

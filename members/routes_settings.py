@@ -29,6 +29,7 @@ from members.choices import (
     timezone_options,
 )
 from members.context import site_of
+from members.directory import profile_extras
 from members.models import User
 from members.outputs import MemberOut, MessageOut, ProfileOut, SessionOut, TokenCreatedOut, TokenOut
 from members.permissions import check_signed_in
@@ -278,6 +279,7 @@ async def profile_page(request: Request) -> Response:
         else "",
         "country_label": country_name(user.country, locale),
         "joined": format_skeleton("yMMMM", user.created_at, locale=locale),
+        **await profile_extras(request.user, user, view.fields, locale),
     }
     return render(request, "members/profile.html", ctx)
 
@@ -285,7 +287,7 @@ async def profile_page(request: Request) -> Response:
 @api(
     "GET",
     "/api/v1/members/{username}",
-    summary="A member's profile (details for signed-in members; email for the member and admins only)",
+    summary="A member's profile (each detail as the member chose to show it; email for them and admins only)",
     tag="members",
     response=ProfileOut,
 )

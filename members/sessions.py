@@ -9,7 +9,7 @@ from starlette.requests import HTTPConnection
 
 from convene.clock import Clock
 from convene.security import SESSION_COOKIE, new_token, token_hash
-from members.models import ApiToken, Session, User, UserStatus
+from members.models import ApiToken, MemberWarning, Session, User, UserStatus
 
 # Touch last_seen at most this often, so reading pages does not mean writing rows.
 _TOUCH_EVERY = timedelta(minutes=5)
@@ -41,6 +41,14 @@ async def do_revoke_sessions(user: User, clock: Clock, keep_token: str | None = 
     return await query.update(revoked_at=clock.now())
 
 
+async def _lift_expired(user: User, clock: Clock) -> None:
+    # A suspension with an end is lifted lazily, the first time the account is used after it.
+    # Imported here: members.suspensions revokes sessions through this module.
+    from members.suspensions import lift_expired_suspension
+
+    await lift_expired_suspension(user, clock)
+
+
 async def get_session_user(token: str, clock: Clock, days: int) -> User | None:
     now = clock.now()
     session = (
@@ -48,7 +56,11 @@ async def get_session_user(token: str, clock: Clock, days: int) -> User | None:
         .select_related("user")
         .first()
     )
-    if session is None or session.user.status != UserStatus.ACTIVE:
+    if session is None:
+        return None
+    if session.user.status == UserStatus.SUSPENDED:
+        await _lift_expired(session.user, clock)
+    if session.user.status != UserStatus.ACTIVE:
         return None
     if now - session.last_seen_at > _TOUCH_EVERY:
         # Sliding expiry: a member who keeps visiting stays signed in.
@@ -61,7 +73,11 @@ async def get_token_user(token: str, clock: Clock) -> User | None:
     api_token = (
         await ApiToken.filter(token_hash=token_hash(token), revoked_at=None).select_related("user").first()
     )
-    if api_token is None or api_token.user.status != UserStatus.ACTIVE:
+    if api_token is None:
+        return None
+    if api_token.user.status == UserStatus.SUSPENDED:
+        await _lift_expired(api_token.user, clock)
+    if api_token.user.status != UserStatus.ACTIVE:
         return None
     now = clock.now()
     if api_token.last_used_at is None or now - api_token.last_used_at > _TOUCH_EVERY:
@@ -97,5 +113,10 @@ class ConveneAuthBackend(AuthenticationBackend):
         if cookie:
             user = await get_session_user(cookie, state.clock, state.settings.session_days)
             if user is not None:
+                if conn.scope["type"] == "http" and not conn.url.path.startswith(("/static/", "/api/")):
+                    # Pages show a moderator's warning until it is read (forum/sanctions.py).
+                    user.unread_warnings = await MemberWarning.filter(  # type: ignore[attr-defined]
+                        user_id=user.id, acknowledged_at=None
+                    ).exists()
                 return AuthCredentials(["authenticated", "session"]), user  # type: ignore[return-value]
         return AuthCredentials(), Anonymous()

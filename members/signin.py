@@ -11,6 +11,7 @@ from convene.errors import Forbidden, NotAuthenticated, RateLimited
 from members.context import Site
 from members.models import LoginFailure, User, UserStatus
 from members.sessions import do_end_session, do_start_session
+from members.suspensions import lift_expired_suspension
 
 # One message for "no such account" and "wrong password", so the form does not reveal who is a member.
 BAD_CREDENTIALS = "That email address and password do not match an account here."
@@ -79,14 +80,17 @@ async def do_sign_in(
     if not matches or user is None:
         await _record_failure(site, keys)
         raise NotAuthenticated(BAD_CREDENTIALS)
+    if user.status == UserStatus.SUSPENDED:
+        await lift_expired_suspension(user, site.clock)
     if user.status == UserStatus.PENDING:
         raise Forbidden(
             "Your account is waiting for approval by an administrator. "
             "We will email you as soon as it is approved."
         )
     if user.status == UserStatus.SUSPENDED:
+        until = f" until {user.suspended_until:%Y-%m-%d %H:%M} UTC" if user.suspended_until else ""
         raise Forbidden(
-            "This account is suspended. If you think this is a mistake, "
+            f"This account is suspended{until}. If you think this is a mistake, "
             "please contact the site's administrators."
         )
     if site.passwords.needs_rehash(user.password_hash):

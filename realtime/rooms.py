@@ -143,6 +143,13 @@ class ThreadUpdates:
 
 
 def post_frame(room: str, post: Any) -> dict[str, Any]:
+    # A hidden post's text never leaves the server in a frame (forum/moderation.py).
+    hidden = getattr(post, "hidden_at", None) is not None
+    html = post.body_html
+    if hidden:
+        from forum.moderation import HIDDEN_PLACEHOLDER_HTML
+
+        html = HIDDEN_PLACEHOLDER_HTML
     return {
         "type": "event",
         "room": room,
@@ -152,14 +159,96 @@ def post_frame(room: str, post: Any) -> dict[str, Any]:
             "id": post.id,
             "number": post.number,
             "author": {"id": post.author_id, "name": post.author.name if post.author else "former member"},
-            "html": post.body_html,
+            "html": html,
+            "hidden": hidden,
             "parent_id": post.parent_id,
             "created_at": post.created_at.isoformat(),
         },
     }
 
 
-ROOM_KINDS: dict[str, RoomKind] = {"group": GroupChat(), "thread": ThreadUpdates()}
+@dataclass
+class DirectConversation:
+    """A direct-message conversation (messages/): only its participants read it; they send unless
+    a block stands between them and another participant. Nobody moderates another's messages,
+    not even administrators; authors may delete their own."""
+
+    chat: bool = True
+
+    async def scope(self, ident: int) -> str:
+        return f"dm:{ident}"
+
+    async def check_read(self, viewer: Any, ident: int) -> None:
+        from messages.service import check_participant
+
+        await check_participant(viewer, ident)
+
+    async def check_send(self, viewer: Any, ident: int) -> None:
+        from messages.service import check_can_send
+
+        await check_can_send(viewer, ident)
+
+    async def check_moderate(self, viewer: Any, ident: int) -> None:
+        from convene.errors import Forbidden
+
+        raise Forbidden("Direct messages are not moderated here: block the member instead.")
+
+    async def history(self, room: str, ident: int, since: int, limit: int) -> list[dict[str, Any]]:
+        return await chat_log(room, since, limit)
+
+    async def on_stored(self, ident: int, message: ChatMessage, conn: Any) -> None:
+        from messages.service import record_message
+
+        await record_message(ident, message, conn)
+
+
+@dataclass
+class ConsultationQA:
+    """A consultation's live Q&A and schedule changes. Rules and history live in consultations/live.py;
+    questions are asked and moderated through /api/v1 (or the page's forms), never as chat."""
+
+    chat: bool = False
+
+    async def _consultation(self, ident: int) -> Any:
+        from consultations.models import Consultation
+
+        consultation = await Consultation.get_or_none(id=ident)
+        if consultation is None:
+            raise NotFound()
+        return consultation
+
+    async def scope(self, ident: int) -> str:
+        # Removal from the group revokes a group consultation's room along with the group's others.
+        group_id = (await self._consultation(ident)).group_id
+        return f"group:{group_id}" if group_id is not None else f"consultation:{ident}"
+
+    async def check_read(self, viewer: Any, ident: int) -> None:
+        from consultations.access import check_can_see
+
+        await check_can_see(viewer, await self._consultation(ident))
+
+    async def check_send(self, viewer: Any, ident: int) -> None:
+        from convene.errors import Forbidden
+
+        raise Forbidden("Ask live questions through the consultation's Q&A, not as chat messages.")
+
+    async def check_moderate(self, viewer: Any, ident: int) -> None:
+        from consultations.access import check_can_see
+
+        (await check_can_see(viewer, await self._consultation(ident))).require_manage()
+
+    async def history(self, room: str, ident: int, since: int, limit: int) -> list[dict[str, Any]]:
+        from consultations.live import room_history
+
+        return await room_history(room, ident, since, limit)
+
+
+ROOM_KINDS: dict[str, RoomKind] = {
+    "group": GroupChat(),
+    "thread": ThreadUpdates(),
+    "dm": DirectConversation(),
+    "consultation": ConsultationQA(),
+}
 
 
 def parse_room(room: Any) -> tuple[str, RoomKind, int]:

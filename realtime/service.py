@@ -99,6 +99,11 @@ async def do_send_message(
         await RoomEvent.create(
             room=room, seq=seq, kind="message", message_id=message.id, created_at=now, using_db=conn
         )
+        # A kind may keep its own records in step with its log (direct messages: the inbox order
+        # and who is owed an email), in the same transaction.
+        on_stored = getattr(kind, "on_stored", None)
+        if on_stored is not None:
+            await on_stored(ident, message, conn)
     return message_frame(room, seq, message, viewer.name), True
 
 

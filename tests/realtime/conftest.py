@@ -25,6 +25,7 @@ class WSClient:
     def __init__(self, ws: Any) -> None:
         self.ws = ws
         self.seen: list[dict[str, Any]] = []
+        self.pending: list[dict[str, Any]] = []  # received, not yet taken by expect()
 
     async def send(self, **frame: Any) -> None:
         await self.ws.send(json.dumps(frame))
@@ -35,13 +36,22 @@ class WSClient:
         return frame
 
     async def expect(self, timeout: float = 10, **match: Any) -> dict[str, Any]:
-        """Read frames until one matches every given field (others are kept in self.seen)."""
+        """The first frame, in arrival order, matching every given field. Frames that do not match
+        stay pending for later calls, so waiting for an ack never loses an event."""
+
+        def matches(frame: dict[str, Any]) -> bool:
+            return all(frame.get(k) == v for k, v in match.items())
+
+        for i, frame in enumerate(self.pending):
+            if matches(frame):
+                return self.pending.pop(i)
 
         async def loop() -> dict[str, Any]:
             while True:
                 frame = await self.recv(timeout)
-                if all(frame.get(k) == v for k, v in match.items()):
+                if matches(frame):
                     return frame
+                self.pending.append(frame)
 
         return await asyncio.wait_for(loop(), timeout)
 

@@ -327,3 +327,66 @@ async def _slow_client_scenario(live, chat):
     slow.sock.close()
     for c in (fast, sender, again):
         await c.close()
+
+
+async def test_member_removed_from_private_group_stops_receiving_at_once(live, chat):
+    a, b = chat.members
+    ca = await connect(live, await session_token(live, a))
+    cb = await connect(live, await session_token(live, b))
+    await subscribed(ca, chat.room)
+    await subscribed(cb, chat.room)
+
+    moderator = await signed_in(live, chat.moderator)
+    async with moderator:
+        r = await moderator.api("DELETE", f"/api/v1/groups/{chat.group.slug}/members/{b.id}")
+    assert r.status_code == 204
+    gone = await cb.expect(type="unsubscribed", room=chat.room)
+    assert gone["reason"] == "access_removed"
+
+    await ca.send(type="send", room=chat.room, body="after removal", key="after", ref=1)
+    await ca.expect(type="ack", ref=1)
+    await ca.events(chat.room, 1)
+    with pytest.raises(asyncio.TimeoutError):
+        await cb.expect(timeout=0.5, type="event", room=chat.room)
+    # And they cannot come back in through the socket.
+    await cb.send(type="subscribe", room=chat.room, since=0, ref=2)
+    assert (await cb.expect(type="error", ref=2))["code"] in ("forbidden", "not_found")
+    await ca.close()
+    await cb.close()
+
+
+async def test_client_catches_up_after_the_server_process_restarts(tmp_path):
+    from tests.conftest import start_server
+    from tests.realtime.conftest import make_chat_group
+
+    first = start_server(tmp_path)
+    chat = await make_chat_group(first)
+    a, b = chat.members
+    token_a = await session_token(first, a)
+    token_b = await session_token(first, b)
+    ca = await connect(first, token_a)
+    await subscribed(ca, chat.room)
+    for i in range(3):
+        await ca.send(type="send", room=chat.room, body=f"before {i}", key=f"b{i}", ref=i)
+        await ca.expect(type="ack", ref=i)
+    seen = await ca.events(chat.room, 3)
+    first.stop()  # the server process goes away with the client connected
+    with pytest.raises(websockets.ConnectionClosed):
+        await asyncio.wait_for(ca.ws.recv(), 10)
+
+    second = start_server(tmp_path)  # same data folder: same database and secret
+    try:
+        cb = await connect(second, token_b)  # sessions survive the restart
+        await subscribed(cb, chat.room, since=3)
+        for i in range(2):
+            await cb.send(type="send", room=chat.room, body=f"after {i}", key=f"a{i}", ref=i)
+            await cb.expect(type="ack", ref=i)
+        ca = await connect(second, token_a)
+        await subscribed(ca, chat.room, since=seen[-1]["seq"])
+        got = await ca.events(chat.room, 2)
+        assert [e["seq"] for e in got] == [4, 5]
+        assert [e["data"]["html"] for e in got] == ["<p>after 0</p>", "<p>after 1</p>"]
+        await ca.close()
+        await cb.close()
+    finally:
+        second.stop()

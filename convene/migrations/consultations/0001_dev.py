@@ -1,0 +1,216 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from consultations.models import Attribution, QuestionKind, ResponseStatus
+from json import dumps, loads
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    dependencies = [('forum', '0002_search'), ('members', '0001_initial')]
+
+    initial = True
+
+    operations = [
+        ops.CreateModel(
+            name='Consultation',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('group', fields.ForeignKeyField('forum.Group', source_field='group_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('title', fields.CharField(max_length=200)),
+                ('summary', fields.TextField(default='', unique=False)),
+                ('summary_html', fields.TextField(default='', unique=False)),
+                ('facilitator', fields.ForeignKeyField('members.User', source_field='facilitator_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL)),
+                ('created_by', fields.ForeignKeyField('members.User', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL)),
+                ('attribution', fields.CharEnumField(default=Attribution.BY_NAME, description='BY_NAME: by_name\nORG_TYPE: org_type\nANONYMOUS: anonymous', enum_type=Attribution, max_length=16)),
+                ('qa_moderated', fields.BooleanField(default=True)),
+                ('opens_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('closes_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('published_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('closed_early_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('reopened_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('reopen_count', fields.IntField(default=0)),
+                ('deadline_version', fields.IntField(default=0)),
+                ('report_published_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('pseudonym_counter', fields.IntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'consultations', 'app': 'consultations', 'indexes': [Index(fields=['published_at', 'closes_at'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ConsultationEvent',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('consultation', fields.ForeignKeyField('consultations.Consultation', source_field='consultation_id', db_constraint=True, to_field='id', related_name='events', on_delete=OnDelete.CASCADE)),
+                ('actor', fields.ForeignKeyField('members.User', source_field='actor_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL)),
+                ('action', fields.CharField(max_length=40)),
+                ('data', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'consultation_events', 'app': 'consultations', 'indexes': [Index(fields=['consultation_id', 'created_at'])], 'pk_attr': 'id', 'table_description': "The consultation's activity log, shown to its facilitators: who changed what, and when."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='DeadlineChange',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('consultation', fields.ForeignKeyField('consultations.Consultation', source_field='consultation_id', db_constraint=True, to_field='id', related_name='deadline_changes', on_delete=OnDelete.CASCADE)),
+                ('version', fields.IntField()),
+                ('kind', fields.CharField(max_length=16)),
+                ('old_closes_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('new_closes_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'consultation_deadline_changes', 'app': 'consultations', 'unique_together': (('consultation', 'version'),), 'pk_attr': 'id', 'table_description': "Each extension or reopening, numbered by the consultation's deadline_version."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='LiveSession',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('consultation', fields.ForeignKeyField('consultations.Consultation', source_field='consultation_id', db_constraint=True, to_field='id', related_name='live_sessions', on_delete=OnDelete.CASCADE)),
+                ('title', fields.CharField(max_length=200)),
+                ('starts_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('duration_minutes', fields.IntField()),
+                ('extended_minutes', fields.IntField(default=0)),
+                ('ended_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('highlighted_question_id', fields.IntField(null=True)),
+            ],
+            options={'table': 'consultation_live_sessions', 'app': 'consultations', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Notice',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('consultation', fields.ForeignKeyField('consultations.Consultation', source_field='consultation_id', db_constraint=True, to_field='id', related_name='notices', on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharField(max_length=32)),
+                ('occurrence', fields.CharField(max_length=40)),
+                ('recipients', fields.IntField(default=0)),
+                ('sent_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'consultation_notices', 'app': 'consultations', 'unique_together': (('consultation', 'kind', 'occurrence'),), 'pk_attr': 'id', 'table_description': 'A notice already sent. The unique key makes each (consultation, kind, occurrence) go out once,'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Respondent',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('consultation', fields.ForeignKeyField('consultations.Consultation', source_field='consultation_id', db_constraint=True, to_field='id', related_name='respondents', on_delete=OnDelete.CASCADE)),
+                ('user', fields.ForeignKeyField('members.User', source_field='user_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('pseudonym', fields.IntField()),
+                ('attribution', fields.CharEnumField(default=Attribution.BY_NAME, description='BY_NAME: by_name\nORG_TYPE: org_type\nANONYMOUS: anonymous', enum_type=Attribution, max_length=16)),
+                ('status', fields.CharEnumField(default=ResponseStatus.NONE, description='NONE: none\nDRAFT: draft\nSUBMITTED: submitted', enum_type=ResponseStatus, max_length=16)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('saved_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('submitted_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'consultation_respondents', 'app': 'consultations', 'unique_together': (('consultation', 'user'), ('consultation', 'pseudonym')), 'pk_attr': 'id', 'table_description': "One member's standing in one consultation: their stable pseudonym, the attribution level they"},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='QAQuestion',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('session', fields.ForeignKeyField('consultations.LiveSession', source_field='session_id', db_constraint=True, to_field='id', related_name='questions', on_delete=OnDelete.CASCADE)),
+                ('respondent', fields.ForeignKeyField('consultations.Respondent', source_field='respondent_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('body', fields.TextField(unique=False)),
+                ('body_html', fields.TextField(unique=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('approved_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('answered_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('hidden_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('votes', fields.IntField(default=0)),
+            ],
+            options={'table': 'consultation_qa_questions', 'app': 'consultations', 'pk_attr': 'id', 'table_description': 'A question asked during a live session.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='QAVote',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('question', fields.ForeignKeyField('consultations.QAQuestion', source_field='question_id', db_constraint=True, to_field='id', related_name='vote_rows', on_delete=OnDelete.CASCADE)),
+                ('user_id', fields.IntField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'consultation_qa_votes', 'app': 'consultations', 'unique_together': (('question', 'user_id'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Section',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('consultation', fields.ForeignKeyField('consultations.Consultation', source_field='consultation_id', db_constraint=True, to_field='id', related_name='sections', on_delete=OnDelete.CASCADE)),
+                ('position', fields.IntField()),
+                ('title', fields.CharField(max_length=200)),
+                ('body', fields.TextField(default='', unique=False)),
+                ('body_html', fields.TextField(default='', unique=False)),
+            ],
+            options={'table': 'consultation_sections', 'app': 'consultations', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Comment',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('consultation', fields.ForeignKeyField('consultations.Consultation', source_field='consultation_id', db_constraint=True, to_field='id', related_name='comments', on_delete=OnDelete.CASCADE)),
+                ('section', fields.ForeignKeyField('consultations.Section', source_field='section_id', db_constraint=True, to_field='id', related_name='comments', on_delete=OnDelete.CASCADE)),
+                ('respondent', fields.ForeignKeyField('consultations.Respondent', source_field='respondent_id', db_constraint=True, to_field='id', related_name='comments', on_delete=OnDelete.CASCADE)),
+                ('parent', fields.ForeignKeyField('consultations.Comment', source_field='parent_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL)),
+                ('body', fields.TextField(unique=False)),
+                ('body_html', fields.TextField(unique=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('hidden_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('hidden_by', fields.ForeignKeyField('members.User', source_field='hidden_by_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL)),
+                ('hide_reason', fields.TextField(default='', unique=False)),
+                ('pinned_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'consultation_comments', 'app': 'consultations', 'indexes': [Index(fields=['section_id', 'created_at'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Question',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('consultation', fields.ForeignKeyField('consultations.Consultation', source_field='consultation_id', db_constraint=True, to_field='id', related_name='questions', on_delete=OnDelete.CASCADE)),
+                ('section', fields.ForeignKeyField('consultations.Section', source_field='section_id', null=True, db_constraint=True, to_field='id', related_name='questions', on_delete=OnDelete.SET_NULL)),
+                ('position', fields.IntField()),
+                ('kind', fields.CharEnumField(description='TEXT: text\nSINGLE: single\nMULTIPLE: multiple\nSCALE: scale\nRANKING: ranking', enum_type=QuestionKind, max_length=16)),
+                ('text', fields.CharField(max_length=500)),
+                ('help', fields.TextField(default='', unique=False)),
+                ('help_html', fields.TextField(default='', unique=False)),
+                ('required', fields.BooleanField(default=False)),
+                ('max_choices', fields.IntField(null=True)),
+                ('scale_low_label', fields.CharField(default='', max_length=80)),
+                ('scale_high_label', fields.CharField(default='', max_length=80)),
+            ],
+            options={'table': 'consultation_questions', 'app': 'consultations', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Answer',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('respondent', fields.ForeignKeyField('consultations.Respondent', source_field='respondent_id', db_constraint=True, to_field='id', related_name='answers', on_delete=OnDelete.CASCADE)),
+                ('question', fields.ForeignKeyField('consultations.Question', source_field='question_id', db_constraint=True, to_field='id', related_name='answers', on_delete=OnDelete.CASCADE)),
+                ('value', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('text_html', fields.TextField(default='', unique=False)),
+            ],
+            options={'table': 'consultation_answers', 'app': 'consultations', 'unique_together': (('respondent', 'question'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Option',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('question', fields.ForeignKeyField('consultations.Question', source_field='question_id', db_constraint=True, to_field='id', related_name='options', on_delete=OnDelete.CASCADE)),
+                ('position', fields.IntField()),
+                ('label', fields.CharField(max_length=300)),
+            ],
+            options={'table': 'consultation_options', 'app': 'consultations', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+    ]
