@@ -56,6 +56,8 @@ class User(Model):
     bio_visibility = fields.CharField(max_length=8, default="nobody")
     locale = fields.CharField(max_length=16, default="")
     timezone = fields.CharField(max_length=64, default="UTC")
+    # Live chat: when true, others do not see this member in "who is here" lists.
+    hide_presence = fields.BooleanField(default=False)
     terms_accepted_at = fields.DatetimeField(null=True)
     # A suspension with an end: when the clock passes it, the next sign-in or request lifts it
     # (members/suspensions.py). NULL with status "suspended" means until an admin lifts it.

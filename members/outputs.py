@@ -28,6 +28,7 @@ class MemberOut(BaseModel):
     bio_html: str
     locale: str
     timezone: str
+    hide_presence: bool
     created_at: datetime
     terms_accepted_at: datetime | None
 
@@ -47,6 +48,7 @@ class MemberOut(BaseModel):
             bio_html=user.bio_html,
             locale=user.locale,
             timezone=user.timezone,
+            hide_presence=user.hide_presence,
             created_at=user.created_at,
             terms_accepted_at=user.terms_accepted_at,
         )

@@ -64,6 +64,7 @@ def _profile_values(user: User) -> dict[str, Any]:
         "bio": user.bio,
         "locale": user.locale,
         "timezone": user.timezone,
+        "hide_presence": "true" if user.hide_presence else "false",
     }
 
 

@@ -233,6 +233,7 @@ class ProfileIn(_In):
     bio: str | None = None
     locale: str | None = None
     timezone: str | None = None
+    hide_presence: bool | None = None
 
     @field_validator("name")
     @classmethod

@@ -390,3 +390,35 @@ async def test_client_catches_up_after_the_server_process_restarts(tmp_path):
         await cb.close()
     finally:
         second.stop()
+
+
+async def test_presence_lists_members_here_except_those_who_hide(live, chat):
+    a, b = chat.members
+    hider = await signed_in(live, b)
+    async with hider:
+        r = await hider.api("PATCH", "/api/v1/me", json={"hide_presence": True})
+        assert r.status_code == 200 and r.json()["hide_presence"] is True
+    cb = await connect(live, await session_token(live, b))
+    await subscribed(cb, chat.room)
+    ca = await connect(live, await session_token(live, a))
+    sub = await subscribed(ca, chat.room)
+    names = {m["name"] for m in sub["presence"]}
+    assert a.name in names and b.name not in names
+
+    # Typing is shown to others, and throttled.
+    await ca.send(type="typing", room=chat.room)
+    typing = await cb.expect(type="typing", room=chat.room)
+    assert typing["user"]["name"] == a.name
+    await ca.send(type="typing", room=chat.room)
+    with pytest.raises(asyncio.TimeoutError):
+        await cb.expect(timeout=0.5, type="typing", room=chat.room)
+
+    # Read markers are stored and returned on the next subscribe.
+    await ca.send(type="send", room=chat.room, body="mark me", key="rm", ref=1)
+    seq = (await ca.expect(type="ack", ref=1))["seq"]
+    await cb.send(type="read", room=chat.room, seq=seq)
+    assert (await cb.expect(type="read", room=chat.room))["seq"] == seq
+    again = await connect(live, await session_token(live, b))
+    assert (await subscribed(again, chat.room))["read"] == seq
+    for c in (ca, cb, again):
+        await c.close()

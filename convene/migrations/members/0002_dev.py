@@ -76,6 +76,11 @@ class Migration(migrations.Migration):
         ),
         ops.AddField(
             model_name='User',
+            name='hide_presence',
+            field=fields.BooleanField(default=False),
+        ),
+        ops.AddField(
+            model_name='User',
             name='languages',
             field=fields.CharField(default='', max_length=300),
         ),
