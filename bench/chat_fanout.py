@@ -118,11 +118,12 @@ def proc_cpu(pid: int) -> float:
     return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_snap() -> tuple[int, int]:
-    """(steal, total) jiffies over all CPUs: host noise indicator."""
+def cpu_snap() -> tuple[int, int, int]:
+    """(steal, busy, total) jiffies over all CPUs: host noise indicators. Other people's processes
+    show up as busy time that is neither the server's nor the clients'."""
     with open("/proc/stat") as f:
         v = [int(x) for x in f.readline().split()[1:9]]
-    return v[7], sum(v)
+    return v[7], sum(v) - v[3] - v[4], sum(v)
 
 
 def pct(sorted_vals: list[int], p: float) -> float:
@@ -336,6 +337,8 @@ class Shared:
     def __init__(self) -> None:
         self.phase: Phase | None = None
         self.last_presence = 0
+        self.presence_frames = 0
+        self.presence_bytes = 0
         self.errors: list[str] = []
         self.closed: list[int] = []  # close codes received
         self.lost_connections = 0
@@ -384,7 +387,10 @@ class RawSub(asyncio.Protocol):
                 phase.record(self.idx, now, payload)
             return
         if payload.startswith(b'{"type":"presence"'):
-            self.shared.last_presence = now  # 1 frame listing every member: not parsed, not timed
+            shared = self.shared  # 1 frame listing every member: counted, not parsed, not timed
+            shared.last_presence = now
+            shared.presence_frames += 1
+            shared.presence_bytes += len(payload)
             return
         frame = json.loads(payload)
         kind = frame.get("type")
@@ -593,9 +599,12 @@ async def run_phases(args, variant: str, shared: Shared, pub, srv_pid: int) -> l
         except TimeoutError:
             pass
         wall = time.monotonic() - w0
-        c_srv = (proc_cpu(srv_pid) - c_srv0) / wall * 100
+        srv_cpu_s = proc_cpu(srv_pid) - c_srv0
+        c_srv = srv_cpu_s / wall * 100
         c_me = (proc_cpu(os.getpid()) - c_me0) / wall * 100
-        steal = 100.0 * (cpu_snap()[0] - st0[0]) / max(1, cpu_snap()[1] - st0[1])
+        st1 = cpu_snap()
+        steal = 100.0 * (st1[0] - st0[0]) / max(1, st1[2] - st0[2])
+        others = (st1[1] - st0[1]) / os.sysconf("SC_CLK_TCK") / wall * 100 - c_srv - c_me
         shared.phase = None
         expected, unacked = await pub.settle(5)
         end = phase.last_recv or time.monotonic_ns()
@@ -622,8 +631,11 @@ async def run_phases(args, variant: str, shared: Shared, pub, srv_pid: int) -> l
             "max": (lat[-1] / 1e6) if lat else float("nan"),
             "send_s": send_s,
             "cpu_srv": c_srv,
+            # Server CPU per delivery: the figure least disturbed by other processes on the host.
+            "us_per_delivery": srv_cpu_s / phase.received * 1e6 if phase.received else float("nan"),
             "cpu_clients": c_me,
             "steal": steal,
+            "others": max(0.0, others),
             "missing": missing + unacked * args.clients,
             "unacked": unacked,
             "dups": dups,
@@ -644,9 +656,12 @@ def fmt_result(r: dict) -> str:
         f"{r['variant']:<16} {r['phase']:<7} deliveries {r['received']}/{r['expected']} in {r['dur']:.2f}s"
         f" = {r['per_s']:,.0f}/s  p50 {r['p50']:.1f}ms p90 {r['p90']:.1f}ms p99 {r['p99']:.1f}ms"
         f" max {r['max']:.1f}ms  lost {r['missing']} dup {r['dups']} disorder {r['disorder']}"
-        f" unacked {r['unacked']} closed {r['closed']}  (publish {r['send_s']:.2f}s; CPU server"
-        f" {r['cpu_srv']:.0f}% clients {r['cpu_clients']:.0f}%; steal {r['steal']:.0f}%;"
+        f" unacked {r['unacked']} closed {r['closed']}  (server CPU {r['us_per_delivery']:.1f} us/delivery;"
+        f" publish {r['send_s']:.2f}s; CPU server"
+        f" {r['cpu_srv']:.0f}% clients {r['cpu_clients']:.0f}% others {r['others']:.0f}%;"
+        f" steal {r['steal']:.0f}%;"
         f" frame {r['frame_bytes']:.0f} B)"
+        + ("  NOISY: other processes were busy" if r["others"] > 25 else "")
     )
 
 
@@ -697,10 +712,8 @@ async def variant_bare(args, compression: str) -> list[dict]:  # noqa: ANN001
             raise SystemExit("bare server failed to start")
         t0 = time.monotonic()
         trs = await connect_subs(args, port, "/sub", [None] * args.clients, ROOM_FOR_BARE, 0, shared)
-        log(
-            f"{name}: {args.clients} subscribers in {time.monotonic() - t0:.1f}s"
-            f" (deflate on {shared.deflate})"
-        )
+        connect_s = time.monotonic() - t0
+        log(f"{name}: {args.clients} subscribers in {connect_s:.1f}s (deflate on {shared.deflate})")
         pub = BarePublisher(port)
         await pub.open()
         if await pub.count() < args.clients:
@@ -708,6 +721,7 @@ async def variant_bare(args, compression: str) -> list[dict]:  # noqa: ANN001
         results = await run_phases(args, name, shared, pub, srv.pid)
         for r in results:
             r["deflate_conns"] = shared.deflate
+            r["connect_s"] = connect_s
         await pub.close()
         for tr in trs:
             tr.close()
@@ -721,10 +735,15 @@ async def variant_convene(args, seeded: dict, data_dir: Path, deflate: bool, sta
     port = free_port()
     env = dict(os.environ)
     env.update(CONVENE_DATA_DIR=str(data_dir), CONVENE_BASE_URL=f"http://127.0.0.1:{port}")
+    launcher = ["-m", "uvicorn"]
+    if args.overlay:  # A/B a changed module: the overlay folder comes first on the import path
+        launcher = [
+            "-c",
+            f"import sys; sys.path.insert(0, {args.overlay!r}); from uvicorn.main import main; main()",
+        ]
     cmd = [
         str(VPY),
-        "-m",
-        "uvicorn",
+        *launcher,
         "convene.app:create_app_from_env",
         "--factory",
         "--host",
@@ -747,24 +766,6 @@ async def variant_convene(args, seeded: dict, data_dir: Path, deflate: bool, sta
     shared = Shared()
     try:
         wait_http(port, srv)
-        if args.profile:
-            state["profiler"] = subprocess.Popen(
-                [
-                    args.pyspy,
-                    "record",
-                    "-p",
-                    str(srv.pid),
-                    "-o",
-                    str(Path(args.profile) / f"{name}.svg"),
-                    "-d",
-                    str(args.profile_seconds),
-                    "-r",
-                    "200",
-                    "--nonblocking",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
         t0 = time.monotonic()
         trs = await connect_subs(args, port, "/ws", seeded["tokens"], seeded["room"], state["since"], shared)
         connect_s = time.monotonic() - t0
@@ -773,10 +774,32 @@ async def variant_convene(args, seeded: dict, data_dir: Path, deflate: bool, sta
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and time.monotonic_ns() - shared.last_presence < 1.5e9:
             await asyncio.sleep(0.1)
+        settle_s = time.monotonic() - t0
         log(
-            f"{name}: {args.clients} subscribers in {connect_s:.1f}s, presence quiet after"
-            f" {time.monotonic() - t0:.1f}s (deflate on {shared.deflate})"
+            f"{name}: {args.clients} subscribers in {connect_s:.1f}s, presence quiet after {settle_s:.1f}s:"
+            f" {shared.presence_frames} presence frames, {shared.presence_bytes / 1e6:.0f} MB"
+            f" (deflate on {shared.deflate})"
         )
+        if args.profile:
+            state["profiler"] = subprocess.Popen(
+                [
+                    args.pyspy,
+                    "record",
+                    "-p",
+                    str(srv.pid),
+                    "-o",
+                    str(Path(args.profile) / f"{name}.txt"),
+                    "-d",
+                    str(args.profile_seconds),
+                    "-r",
+                    "200",
+                    "--nonblocking",
+                    "--format",
+                    "raw",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         k = args.senders or max(1, math.ceil(args.messages / 20))
         pub = ConveneSender(port, seeded["sender_token"], seeded["room"], k)
         await pub.open()
@@ -790,6 +813,8 @@ async def variant_convene(args, seeded: dict, data_dir: Path, deflate: bool, sta
             r["senders"] = k
             r["deflate_conns"] = shared.deflate
             r["connect_s"] = connect_s
+            r["settle_s"] = settle_s
+            r["presence"] = (shared.presence_frames, shared.presence_bytes)
         await pub.close()
         for tr in trs:
             tr.close()
@@ -797,7 +822,9 @@ async def variant_convene(args, seeded: dict, data_dir: Path, deflate: bool, sta
         return results
     finally:
         if state.get("profiler"):
-            state.pop("profiler").wait()
+            profiler = state.pop("profiler")
+            profiler.send_signal(signal.SIGINT)  # py-spy writes what it has on Ctrl-C
+            profiler.wait(30)
         stop(srv)
 
 
@@ -819,11 +846,27 @@ def cli_default_deflate() -> str:
     )
 
 
+async def wait_quiet(max_s: float) -> None:
+    """This machine is shared: wait (up to max_s) until other processes use < 15% of a core."""
+    deadline = time.monotonic() + max_s
+    while True:
+        a = cpu_snap()
+        await asyncio.sleep(2.0)
+        b = cpu_snap()
+        busy = (b[1] - a[1]) / os.sysconf("SC_CLK_TCK") / 2.0 * 100
+        if busy < 15 or time.monotonic() > deadline:
+            if busy >= 15:
+                log(f"host still busy ({busy:.0f}% of a core used by others); measuring anyway")
+            return
+
+
 async def drive(args: argparse.Namespace, work: Path) -> list[dict]:
     seeded = json.loads((work / "seed.json").read_text()) if (work / "seed.json").exists() else None
     state: dict = {"since": 0}
     results: list[dict] = []
     for variant in args.variants:
+        if args.wait_quiet:
+            await wait_quiet(args.wait_quiet)
         if variant == "bare":
             results += await variant_bare(args, "none")
         elif variant == "bare-deflate":
@@ -861,6 +904,7 @@ def driver(args: argparse.Namespace) -> None:
             cwd=MAIN,
             env=env,
             check=True,
+            timeout=900,
         )
         seed_s = time.monotonic() - t0
         log(f"seeded 1 sender + {args.clients} members, group and sessions in {seed_s:.1f}s")
@@ -887,7 +931,18 @@ def driver(args: argparse.Namespace) -> None:
     print(f"default CLI: {cli_default_deflate()}")
     if seed_s:
         print(f"seeding (service layer, fresh SQLite): {seed_s:.1f}s")
+    seen: set[str] = set()
     for r in results:
+        if r["variant"] not in seen:
+            seen.add(r["variant"])
+            line = f"connect {r['variant']}: {args.clients} subscribers in {r['connect_s']:.1f}s"
+            if "presence" in r:
+                frames, size = r["presence"]
+                line += (
+                    f"; presence frames stopped {r['settle_s']:.1f}s after the first connect"
+                    f" ({frames} frames, {size / 1e6:.0f} MB received in all)"
+                )
+            print(line)
         extra = f" senders {r['senders']}" if "senders" in r else ""
         print(f"RESULT-LINE {fmt_result(r)} deflate-conns {r.get('deflate_conns', 0)}{extra}")
 
@@ -931,6 +986,14 @@ def driver(args: argparse.Namespace) -> None:
             out.append((f"{prefix}convene_ceiling_deliveries_per_s", round(cb["per_s"])))
         if bb and cb:
             out.append((f"{prefix}ceiling_ratio", round(ratio(cb["per_s"], bb["per_s"]), 3)))
+        for r in (bb, cb):
+            if r is not None:
+                who = "bare" if r["variant"].startswith("bare") else "convene"
+                out.append((f"{prefix}{who}_server_us_per_delivery", round(r["us_per_delivery"], 2)))
+        if bb and cb:
+            out.append(
+                (f"{prefix}server_cost_ratio", round(ratio(cb["us_per_delivery"], bb["us_per_delivery"]), 2))
+            )
         if any(r["variant"] == conv for r in results):
             out.append((f"{prefix}convene_lost_messages", lost(conv)))
         if any(r["variant"] == bare for r in results):
@@ -953,8 +1016,25 @@ def main() -> None:
     ap.add_argument("--grace", type=float, default=20, help="seconds to wait for stragglers per phase")
     ap.add_argument("--variants", default="bare,convene,convene-deflate,bare-deflate")
     ap.add_argument("--senders", type=int, default=0, help="Convene sender connections (0 = messages/20)")
-    ap.add_argument("--profile", default="", help="folder: py-spy flame graph of each Convene server")
-    ap.add_argument("--profile-seconds", type=int, default=60)
+    ap.add_argument(
+        "--profile",
+        default="",
+        help="folder: py-spy samples (raw, collapsed stacks) of each"
+        " Convene server, from the end of the connect phase to the end of the run",
+    )
+    ap.add_argument("--profile-seconds", type=int, default=120, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0,
+        help="before each variant, wait up to this many seconds for other processes on the host to go quiet",
+    )
+    ap.add_argument(
+        "--overlay",
+        default="",
+        help="folder put first on the Convene server's import path"
+        " (e.g. a copy of realtime/ before a change, for an A/B comparison)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temp folder (database, server logs)")
     ap.add_argument("--pyspy", default="/tmp/bench-tools/venv/bin/py-spy")
     args = ap.parse_args()
@@ -965,7 +1045,14 @@ def main() -> None:
         bare_serve(args)
     elif args.role == "seed":
         sys.path.insert(0, str(MAIN))  # the project's packages, whether or not pip lists them all
-        asyncio.run(seed(args))
+        try:
+            asyncio.run(seed(args))
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(1)  # a database worker thread left open by a failure must not keep us alive
     else:
         driver(args)
 

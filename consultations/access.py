@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from convene.errors import ConveneError, Forbidden, NotAuthenticated, NotFound
 from consultations.models import Consultation
 from consultations.state import State, state_at
+from convene.errors import ConveneError, Forbidden, NotAuthenticated, NotFound
 from forum.access import GroupAccess, Need, effective_actor, get_access
 from forum.models import Group, GroupRole, Membership, MembershipStatus
 from members.models import Role, User
@@ -75,11 +75,15 @@ class ConsultationAccess:
         if self.actor is None:
             raise NotAuthenticated("Please sign in to take part.")
         if not self.is_participant:
-            raise Forbidden("Only members of this group can take part in its consultation. Join the group first.")
+            raise Forbidden(
+                "Only members of this group can take part in its consultation. Join the group first."
+            )
         return self
 
 
-def _see_refusal(actor: User | None, consultation: Consultation, group_access: GroupAccess | None) -> ConveneError | None:
+def _see_refusal(
+    actor: User | None, consultation: Consultation, group_access: GroupAccess | None
+) -> ConveneError | None:
     manager = actor is not None and (
         actor.role == Role.ADMIN or consultation.facilitator_id == actor.id  # type: ignore[attr-defined]
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from consultations.models import Attribution
-from members.choices import ORGANISATION_TYPES, N_
+from members.choices import N_, ORGANISATION_TYPES
 
 PRIVACY = {Attribution.BY_NAME: 0, Attribution.ORG_TYPE: 1, Attribution.ANONYMOUS: 2}
 
@@ -81,7 +81,9 @@ def describe(
     level = effective_level(consultation_level, chosen)
     if level == Attribution.ANONYMOUS:
         return Shown(gettext("Respondent %(n)s") % {"n": pseudonym}, level, "", "", None)
-    org_label = gettext(ORGANISATION_TYPES[organisation_type]) if organisation_type in ORGANISATION_TYPES else ""
+    org_label = (
+        gettext(ORGANISATION_TYPES[organisation_type]) if organisation_type in ORGANISATION_TYPES else ""
+    )
     if level == Attribution.ORG_TYPE:
         phrase = RESPONDENT_BY_TYPE.get(organisation_type, UNKNOWN_TYPE)
         return Shown(gettext(phrase), level, organisation_type, country, None)

@@ -1,4 +1,5 @@
-"""Writing a consultation: its details, the document's sections, the questions and the live sessions.
+"""Writing a consultation: its details, the document's sections and the live sessions (the questions
+are in consultations/questions.py).
 
 What may change when: details and the schedule freely until it opens (after that the deadline
 moves only through extend / close early / reopen, which notify people); the questions and their
@@ -14,14 +15,14 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from consultations.access import ConsultationAccess, check_can_create, get_managed
+from consultations.activity import do_log
+from consultations.models import Consultation, LiveSession, Question, Section
+from consultations.schemas import ConsultationIn, ConsultationPatch, SectionIn, SessionIn
+from consultations.state import State, state_at
 from convene.clock import Clock
 from convene.errors import Conflict, Invalid, NotFound
 from convene.markup import render_markdown
-from consultations.access import ConsultationAccess, check_can_create, get_managed
-from consultations.activity import do_log
-from consultations.models import Consultation, LiveSession, Option, Question, QuestionKind, Section
-from consultations.schemas import CHOICE_KINDS, ConsultationIn, ConsultationPatch, QuestionIn, SectionIn, SessionIn
-from consultations.state import State, state_at
 from forum.models import Group
 
 LOCKED_QUESTIONS = (
@@ -31,7 +32,7 @@ LOCKED_QUESTIONS = (
 LOCKED_SECTIONS = "Sections can be added or removed only before the consultation opens."
 
 
-def _require_not_opened(access: ConsultationAccess, now: Any, message: str) -> None:
+def require_not_opened(access: ConsultationAccess, now: Any, message: str) -> None:
     if state_at(access.consultation, now) not in (State.DRAFT, State.SCHEDULED):
         raise Conflict(message)
 
@@ -88,7 +89,7 @@ async def do_update_consultation(
     if before_opening:
         # Once people can answer, who is named and when it ends are promises: they change only
         # through the actions that tell everyone (extend, close early, reopen).
-        _require_not_opened(
+        require_not_opened(
             access,
             now,
             "Once a consultation has opened, its attribution and schedule stay as announced. "
@@ -99,7 +100,11 @@ async def do_update_consultation(
     closes = changes.get("closes_at", consultation.closes_at)
     if closes <= opens:
         raise Invalid(fields={"closes_at": "The closing time must be after the opening time."})
-    if consultation.published_at is not None and ("opens_at" in changes or "closes_at" in changes) and closes <= now:
+    if (
+        consultation.published_at is not None
+        and ("opens_at" in changes or "closes_at" in changes)
+        and closes <= now
+    ):
         raise Invalid(fields={"closes_at": "The closing time must be in the future."})
     if not changes:
         return consultation
@@ -107,7 +112,9 @@ async def do_update_consultation(
     async with in_transaction() as conn:
         await Consultation.filter(id=consultation.id).using_db(conn).update(**changes)
         logged = sorted(k for k in changes if k not in ("updated_at", "summary_html"))
-        await do_log(consultation, access.actor, "updated", clock=clock, data={"fields": logged}, using_db=conn)
+        await do_log(
+            consultation, access.actor, "updated", clock=clock, data={"fields": logged}, using_db=conn
+        )
     for key, value in changes.items():
         setattr(consultation, key, value)
     return consultation
@@ -125,10 +132,12 @@ async def _section(consultation: Consultation, section_id: int) -> Section:
 
 async def do_add_section(viewer: Any, consultation_id: int, data: SectionIn, *, clock: Clock) -> Section:
     access = await get_managed(viewer, consultation_id)
-    _require_not_opened(access, clock.now(), LOCKED_SECTIONS)
+    require_not_opened(access, clock.now(), LOCKED_SECTIONS)
     consultation = access.consultation
     async with in_transaction() as conn:
-        last = await Section.filter(consultation_id=consultation.id).using_db(conn).order_by("-position").first()
+        last = (
+            await Section.filter(consultation_id=consultation.id).using_db(conn).order_by("-position").first()
+        )
         section = await Section.create(
             consultation=consultation,
             position=(last.position + 1) if last else 1,
@@ -137,8 +146,14 @@ async def do_add_section(viewer: Any, consultation_id: int, data: SectionIn, *, 
             body_html=render_markdown(data.body),
             using_db=conn,
         )
-        await do_log(consultation, access.actor, "section.added", clock=clock,
-                     data={"section_id": section.id, "title": data.title}, using_db=conn)  # fmt: skip
+        await do_log(
+            consultation,
+            access.actor,
+            "section.added",
+            clock=clock,
+            data={"section_id": section.id, "title": data.title},
+            using_db=conn,
+        )
     return section
 
 
@@ -152,24 +167,36 @@ async def do_update_section(
     section.title, section.body, section.body_html = data.title, data.body, render_markdown(data.body)
     async with in_transaction() as conn:
         await section.save(using_db=conn, update_fields=["title", "body", "body_html"])
-        await do_log(access.consultation, access.actor, "section.updated", clock=clock,
-                     data={"section_id": section.id}, using_db=conn)  # fmt: skip
+        await do_log(
+            access.consultation,
+            access.actor,
+            "section.updated",
+            clock=clock,
+            data={"section_id": section.id},
+            using_db=conn,
+        )
     return section
 
 
 async def do_delete_section(viewer: Any, consultation_id: int, section_id: int, *, clock: Clock) -> None:
     access = await get_managed(viewer, consultation_id)
-    _require_not_opened(access, clock.now(), LOCKED_SECTIONS)
+    require_not_opened(access, clock.now(), LOCKED_SECTIONS)
     section = await _section(access.consultation, section_id)
     async with in_transaction() as conn:
         # Its questions stay, moved to the general "Questions" part after the document.
         await Question.filter(section_id=section.id).using_db(conn).update(section_id=None)
         await section.delete(using_db=conn)
-        await do_log(access.consultation, access.actor, "section.deleted", clock=clock,
-                     data={"section_id": section_id, "title": section.title}, using_db=conn)  # fmt: skip
+        await do_log(
+            access.consultation,
+            access.actor,
+            "section.deleted",
+            clock=clock,
+            data={"section_id": section_id, "title": section.title},
+            using_db=conn,
+        )
 
 
-async def _swap(model: Any, rows: list[Any], row_id: int, direction: str, conn: Any) -> bool:
+async def swap_positions(model: Any, rows: list[Any], row_id: int, direction: str, conn: Any) -> bool:
     ids = [r.id for r in rows]
     if row_id not in ids:
         raise NotFound()
@@ -189,122 +216,31 @@ async def do_move_section(
     viewer: Any, consultation_id: int, section_id: int, direction: str, *, clock: Clock
 ) -> None:
     access = await get_managed(viewer, consultation_id)
-    _require_not_opened(access, clock.now(), "Sections can be reordered only before the consultation opens.")
+    require_not_opened(access, clock.now(), "Sections can be reordered only before the consultation opens.")
     async with in_transaction() as conn:
-        rows = list(await Section.filter(consultation_id=access.consultation.id).using_db(conn).order_by("position", "id"))
-        _renumber_in_memory(rows)
+        rows = list(
+            await Section.filter(consultation_id=access.consultation.id)
+            .using_db(conn)
+            .order_by("position", "id")
+        )
+        renumber(rows)
         for row in rows:
             await Section.filter(id=row.id).using_db(conn).update(position=row.position)
-        if await _swap(Section, rows, section_id, direction, conn):
-            await do_log(access.consultation, access.actor, "section.moved", clock=clock,
-                         data={"section_id": section_id, "direction": direction}, using_db=conn)  # fmt: skip
+        if await swap_positions(Section, rows, section_id, direction, conn):
+            await do_log(
+                access.consultation,
+                access.actor,
+                "section.moved",
+                clock=clock,
+                data={"section_id": section_id, "direction": direction},
+                using_db=conn,
+            )
 
 
-def _renumber_in_memory(rows: list[Any]) -> None:
+def renumber(rows: list[Any]) -> None:
     # Positions are made consecutive first, so a swap always moves exactly one place.
     for n, row in enumerate(rows, start=1):
         row.position = n
-
-
-# ---- Questions ----
-
-
-async def _question(consultation: Consultation, question_id: int) -> Question:
-    question = await Question.get_or_none(id=question_id, consultation_id=consultation.id)
-    if question is None:
-        raise NotFound("That question does not exist.")
-    return question
-
-
-async def _check_section(consultation: Consultation, section_id: int | None) -> None:
-    if section_id is not None and not await Section.filter(id=section_id, consultation_id=consultation.id).exists():
-        raise Invalid(fields={"section_id": "Choose one of this consultation's sections."})
-
-
-def _question_fields(data: QuestionIn) -> dict[str, Any]:
-    return {
-        "kind": data.kind,
-        "text": data.text,
-        "help": data.help,
-        "help_html": render_markdown(data.help),
-        "required": data.required,
-        "section_id": data.section_id,
-        "max_choices": data.max_choices if data.kind == QuestionKind.MULTIPLE else None,
-        "scale_low_label": data.scale_low_label if data.kind == QuestionKind.SCALE else "",
-        "scale_high_label": data.scale_high_label if data.kind == QuestionKind.SCALE else "",
-    }
-
-
-async def _write_options(question: Question, labels: list[str], conn: Any) -> None:
-    await Option.filter(question_id=question.id).using_db(conn).delete()
-    if question.kind in CHOICE_KINDS:
-        await Option.bulk_create(
-            [Option(question_id=question.id, position=n, label=label) for n, label in enumerate(labels, 1)],
-            using_db=conn,
-        )
-
-
-async def do_add_question(viewer: Any, consultation_id: int, data: QuestionIn, *, clock: Clock) -> Question:
-    access = await get_managed(viewer, consultation_id)
-    _require_not_opened(access, clock.now(), LOCKED_QUESTIONS)
-    await _check_section(access.consultation, data.section_id)
-    async with in_transaction() as conn:
-        last = await Question.filter(consultation_id=access.consultation.id).using_db(conn).order_by("-position").first()
-        question = await Question.create(
-            consultation_id=access.consultation.id,
-            position=(last.position + 1) if last else 1,
-            using_db=conn,
-            **_question_fields(data),
-        )
-        await _write_options(question, data.options, conn)
-        await do_log(access.consultation, access.actor, "question.added", clock=clock,
-                     data={"question_id": question.id, "text": data.text}, using_db=conn)  # fmt: skip
-    return question
-
-
-async def do_update_question(
-    viewer: Any, consultation_id: int, question_id: int, data: QuestionIn, *, clock: Clock
-) -> Question:
-    access = await get_managed(viewer, consultation_id)
-    _require_not_opened(access, clock.now(), LOCKED_QUESTIONS)
-    await _check_section(access.consultation, data.section_id)
-    question = await _question(access.consultation, question_id)
-    async with in_transaction() as conn:
-        await Question.filter(id=question.id).using_db(conn).update(**_question_fields(data))
-        for key, value in _question_fields(data).items():
-            setattr(question, key, value)
-        await _write_options(question, data.options, conn)
-        await do_log(access.consultation, access.actor, "question.updated", clock=clock,
-                     data={"question_id": question.id}, using_db=conn)  # fmt: skip
-    return question
-
-
-async def do_delete_question(viewer: Any, consultation_id: int, question_id: int, *, clock: Clock) -> None:
-    access = await get_managed(viewer, consultation_id)
-    _require_not_opened(access, clock.now(), LOCKED_QUESTIONS)
-    question = await _question(access.consultation, question_id)
-    async with in_transaction() as conn:
-        await question.delete(using_db=conn)
-        await do_log(access.consultation, access.actor, "question.deleted", clock=clock,
-                     data={"question_id": question_id, "text": question.text}, using_db=conn)  # fmt: skip
-
-
-async def do_move_question(
-    viewer: Any, consultation_id: int, question_id: int, direction: str, *, clock: Clock
-) -> None:
-    """Move a question one place up or down among the questions of its own section."""
-    access = await get_managed(viewer, consultation_id)
-    _require_not_opened(access, clock.now(), LOCKED_QUESTIONS)
-    question = await _question(access.consultation, question_id)
-    async with in_transaction() as conn:
-        rows = list(await Question.filter(consultation_id=access.consultation.id).using_db(conn).order_by("position", "id"))
-        _renumber_in_memory(rows)
-        for row in rows:
-            await Question.filter(id=row.id).using_db(conn).update(position=row.position)
-        siblings = [r for r in rows if r.section_id == question.section_id]  # type: ignore[attr-defined]
-        if await _swap(Question, siblings, question_id, direction, conn):
-            await do_log(access.consultation, access.actor, "question.moved", clock=clock,
-                         data={"question_id": question_id, "direction": direction}, using_db=conn)  # fmt: skip
 
 
 # ---- Live sessions ----
@@ -325,9 +261,14 @@ async def do_add_session(viewer: Any, consultation_id: int, data: SessionIn, *, 
             duration_minutes=data.duration_minutes,
             using_db=conn,
         )
-        await do_log(access.consultation, access.actor, "session.added", clock=clock,
-                     data={"session_id": session.id, "title": data.title,
-                           "starts_at": data.starts_at.isoformat()}, using_db=conn)  # fmt: skip
+        await do_log(
+            access.consultation,
+            access.actor,
+            "session.added",
+            clock=clock,
+            data={"session_id": session.id, "title": data.title, "starts_at": data.starts_at.isoformat()},
+            using_db=conn,
+        )
     return session
 
 
@@ -340,5 +281,11 @@ async def do_delete_session(viewer: Any, consultation_id: int, session_id: int, 
         raise Conflict("A session that has started stays in the record. You can end it instead.")
     async with in_transaction() as conn:
         await session.delete(using_db=conn)
-        await do_log(access.consultation, access.actor, "session.deleted", clock=clock,
-                     data={"session_id": session_id, "title": session.title}, using_db=conn)  # fmt: skip
+        await do_log(
+            access.consultation,
+            access.actor,
+            "session.deleted",
+            clock=clock,
+            data={"session_id": session_id, "title": session.title},
+            using_db=conn,
+        )

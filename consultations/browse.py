@@ -16,7 +16,15 @@ from consultations.access import ConsultationAccess, get_visible
 from consultations.attribution import allowed_choices, describe_respondent
 from consultations.comments import CommentView, list_comments
 from consultations.live import QAView, current_session, list_questions, list_sessions
-from consultations.models import Consultation, LiveSession, Notice, Question, Respondent, ResponseStatus, Section
+from consultations.models import (
+    Consultation,
+    LiveSession,
+    Notice,
+    Question,
+    Respondent,
+    ResponseStatus,
+    Section,
+)
 from consultations.responses import MyResponse, get_my_response, load_questions
 from consultations.state import State, state_at
 from forum.access import effective_actor
@@ -50,9 +58,10 @@ async def list_consultations(viewer: Any, now: datetime) -> list[Listed]:
     conditions = [Q(Q(*scopes, join_type="OR"), published_at__not_isnull=True)] if scopes else []
     if actor is not None:
         conditions.append(
-            Q(published_at__isnull=True) if actor.role == Role.ADMIN
+            Q(published_at__isnull=True)
+            if actor.role == Role.ADMIN
             else Q(published_at__isnull=True, facilitator_id=actor.id)
-        )  # fmt: skip
+        )
     if not conditions:
         return []
     condition = Q(*conditions, join_type="OR")
@@ -73,8 +82,11 @@ async def list_consultations(viewer: Any, now: datetime) -> list[Listed]:
 
 async def list_group_consultations(viewer: Any, group_id: int, now: datetime) -> list[Listed]:
     """For a group's page: its published consultations the viewer may see."""
-    return [item for item in await list_consultations(viewer, now)
-            if item.consultation.group_id == group_id and item.state != State.DRAFT]  # type: ignore[attr-defined]  # fmt: skip
+    return [
+        item
+        for item in await list_consultations(viewer, now)
+        if item.consultation.group_id == group_id and item.state != State.DRAFT
+    ]  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -89,7 +101,9 @@ async def list_my_notices(viewer: Any, now: datetime) -> list[MyNotice]:
     actor = effective_actor(viewer)
     if actor is None:
         return []
-    groups = await Membership.filter(user_id=actor.id, status=MembershipStatus.ACTIVE).values_list("group_id", flat=True)
+    groups = await Membership.filter(user_id=actor.id, status=MembershipStatus.ACTIVE).values_list(
+        "group_id", flat=True
+    )
     rows = (
         await Notice.filter(sent_at__gte=now - timedelta(days=NOTICE_DAYS), recipients__gt=0)
         .filter(Q(consultation__group_id__isnull=True) | Q(consultation__group_id__in=list(groups)))
@@ -149,9 +163,11 @@ async def get_page(viewer: Any, consultation_id: int, now: datetime, gettext: An
         my_label = describe_respondent(consultation, mine.respondent, access.actor, **kwargs).label
     submitted = 0
     if access.can_manage:
-        submitted = await Respondent.filter(consultation_id=consultation.id, status=ResponseStatus.SUBMITTED).count()
-    from realtime.service import get_last_seq
+        submitted = await Respondent.filter(
+            consultation_id=consultation.id, status=ResponseStatus.SUBMITTED
+        ).count()
     from consultations.room import room_key
+    from realtime.service import get_last_seq
 
     return Page(
         access=access,

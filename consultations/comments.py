@@ -12,9 +12,6 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from convene.clock import Clock
-from convene.errors import Conflict, Invalid, NotFound
-from convene.markup import render_markdown
 from consultations.access import ConsultationAccess, get_managed, get_visible
 from consultations.activity import do_log
 from consultations.attribution import Shown, describe_respondent
@@ -23,6 +20,9 @@ from consultations.models import Comment, Respondent, Section
 from consultations.responses import ensure_respondent, late_message
 from consultations.schemas import CommentIn
 from consultations.state import State, state_at
+from convene.clock import Clock
+from convene.errors import Conflict, Invalid, NotFound
+from convene.markup import render_markdown
 
 MAX_DEPTH = 6  # deeper replies are shown at this depth, so a phone keeps a readable width
 
@@ -49,9 +49,7 @@ async def respondent_people(consultation_id: int) -> dict[int, tuple[Respondent,
     return {r.id: (r, r.user) for r in rows}
 
 
-async def list_comments(
-    access: ConsultationAccess, gettext: Any = None
-) -> dict[int, list[CommentView]]:
+async def list_comments(access: ConsultationAccess, gettext: Any = None) -> dict[int, list[CommentView]]:
     """section id -> its conversation, pinned first then oldest first, replies nested."""
     consultation = access.consultation
     people = await respondent_people(consultation.id)
@@ -120,7 +118,9 @@ async def do_add_comment(viewer: Any, consultation_id: int, data: CommentIn, *, 
     return comment
 
 
-async def _managed_comment(viewer: Any, consultation_id: int, comment_id: int) -> tuple[ConsultationAccess, Comment]:
+async def _managed_comment(
+    viewer: Any, consultation_id: int, comment_id: int
+) -> tuple[ConsultationAccess, Comment]:
     access = await get_managed(viewer, consultation_id)
     comment = await Comment.get_or_none(id=comment_id, consultation_id=consultation_id)
     if comment is None:
@@ -129,22 +129,39 @@ async def _managed_comment(viewer: Any, consultation_id: int, comment_id: int) -
 
 
 async def _moderate(
-    viewer: Any, consultation_id: int, comment_id: int, action: str, changes: dict[str, Any], *,
-    clock: Clock, reason: str = "",
-) -> Comment:  # fmt: skip
+    viewer: Any,
+    consultation_id: int,
+    comment_id: int,
+    action: str,
+    changes: dict[str, Any],
+    *,
+    clock: Clock,
+    reason: str = "",
+) -> Comment:
     access, comment = await _managed_comment(viewer, consultation_id, comment_id)
     async with in_transaction() as conn:
         await Comment.filter(id=comment.id).using_db(conn).update(**changes)
-        await do_log(access.consultation, access.actor, action, clock=clock, reason=reason,
-                     data={"comment_id": comment.id}, using_db=conn)  # fmt: skip
+        await do_log(
+            access.consultation,
+            access.actor,
+            action,
+            clock=clock,
+            reason=reason,
+            data={"comment_id": comment.id},
+            using_db=conn,
+        )
     for key, value in changes.items():
         setattr(comment, key, value)
     return comment
 
 
-async def do_hide_comment(viewer: Any, consultation_id: int, comment_id: int, *, clock: Clock, reason: str = "") -> Comment:
+async def do_hide_comment(
+    viewer: Any, consultation_id: int, comment_id: int, *, clock: Clock, reason: str = ""
+) -> Comment:
     changes = {"hidden_at": clock.now(), "hidden_by_id": getattr(viewer, "id", None), "hide_reason": reason}
-    return await _moderate(viewer, consultation_id, comment_id, "comment.hidden", changes, clock=clock, reason=reason)
+    return await _moderate(
+        viewer, consultation_id, comment_id, "comment.hidden", changes, clock=clock, reason=reason
+    )
 
 
 async def do_unhide_comment(viewer: Any, consultation_id: int, comment_id: int, *, clock: Clock) -> Comment:
@@ -153,11 +170,15 @@ async def do_unhide_comment(viewer: Any, consultation_id: int, comment_id: int, 
 
 
 async def do_pin_comment(viewer: Any, consultation_id: int, comment_id: int, *, clock: Clock) -> Comment:
-    return await _moderate(viewer, consultation_id, comment_id, "comment.pinned", {"pinned_at": clock.now()}, clock=clock)
+    return await _moderate(
+        viewer, consultation_id, comment_id, "comment.pinned", {"pinned_at": clock.now()}, clock=clock
+    )
 
 
 async def do_unpin_comment(viewer: Any, consultation_id: int, comment_id: int, *, clock: Clock) -> Comment:
-    return await _moderate(viewer, consultation_id, comment_id, "comment.unpinned", {"pinned_at": None}, clock=clock)
+    return await _moderate(
+        viewer, consultation_id, comment_id, "comment.unpinned", {"pinned_at": None}, clock=clock
+    )
 
 
 def flatten(views: list[CommentView]) -> list[CommentView]:

@@ -31,17 +31,39 @@ from typing import Any
 from consultations.access import get_visible
 from consultations.attribution import describe_respondent
 from consultations.comments import respondent_people
-from consultations.models import Answer, Comment, QuestionKind, ResponseStatus, Section
+from consultations.models import Answer, Comment, QuestionKind, ResponseStatus, Section, answer_value
 from consultations.responses import load_questions
 
 RESPONSE_COLUMNS = (
-    "consultation_id", "respondent", "attribution", "organisation_type", "country", "question_id",
-    "question_position", "section", "question_type", "question_text", "answer", "skipped", "submitted_at",
-)  # fmt: skip
+    "consultation_id",
+    "respondent",
+    "attribution",
+    "organisation_type",
+    "country",
+    "question_id",
+    "question_position",
+    "section",
+    "question_type",
+    "question_text",
+    "answer",
+    "skipped",
+    "submitted_at",
+)
 COMMENT_COLUMNS = (
-    "consultation_id", "comment_id", "parent_id", "section_id", "section", "author", "attribution",
-    "organisation_type", "country", "body", "created_at", "hidden", "pinned",
-)  # fmt: skip
+    "consultation_id",
+    "comment_id",
+    "parent_id",
+    "section_id",
+    "section",
+    "author",
+    "attribution",
+    "organisation_type",
+    "country",
+    "body",
+    "created_at",
+    "hidden",
+    "pinned",
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -81,28 +103,32 @@ async def response_rows(viewer: Any, consultation_id: int) -> list[dict[str, Any
         for respondent_id, question_id, value in await Answer.filter(
             respondent_id__in=[r.id for r in submitted]
         ).values_list("respondent_id", "question_id", "value"):
-            answers[(respondent_id, question_id)] = value
+            answers[(respondent_id, question_id)] = answer_value(value)
     rows = []
     for respondent in submitted:
         shown = describe_respondent(consultation, respondent, people[respondent.id][1])
         for position, question in enumerate(questions, start=1):
             value = answers.get((respondent.id, question.id))
             labels = {o.id: o.label for o in question.options}
-            rows.append({
-                "consultation_id": consultation.id,
-                "respondent": shown.label,
-                "attribution": shown.level.value,
-                "organisation_type": shown.organisation_type,
-                "country": shown.country,
-                "question_id": question.id,
-                "question_position": position,
-                "section": question.section.title if question.section else "",
-                "question_type": question.kind.value if hasattr(question.kind, "value") else question.kind,
-                "question_text": question.text,
-                "answer": answer_text(question.kind, value, labels),
-                "skipped": value is None,
-                "submitted_at": iso_utc(respondent.submitted_at),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "consultation_id": consultation.id,
+                    "respondent": shown.label,
+                    "attribution": shown.level.value,
+                    "organisation_type": shown.organisation_type,
+                    "country": shown.country,
+                    "question_id": question.id,
+                    "question_position": position,
+                    "section": question.section.title if question.section else "",
+                    "question_type": question.kind.value
+                    if hasattr(question.kind, "value")
+                    else question.kind,
+                    "question_text": question.text,
+                    "answer": answer_text(question.kind, value, labels),
+                    "skipped": value is None,
+                    "submitted_at": iso_utc(respondent.submitted_at),
+                }
+            )
     return rows
 
 
@@ -116,21 +142,23 @@ async def comment_rows(viewer: Any, consultation_id: int) -> list[dict[str, Any]
         respondent, user = people[c.respondent_id]  # type: ignore[attr-defined]
         shown = describe_respondent(consultation, respondent, user)
         section = sections.get(c.section_id)  # type: ignore[attr-defined]
-        rows.append({
-            "consultation_id": consultation.id,
-            "comment_id": c.id,
-            "parent_id": c.parent_id,  # type: ignore[attr-defined]
-            "section_id": c.section_id,  # type: ignore[attr-defined]
-            "section": section.title if section else "",
-            "author": shown.label,
-            "attribution": shown.level.value,
-            "organisation_type": shown.organisation_type,
-            "country": shown.country,
-            "body": c.body,
-            "created_at": iso_utc(c.created_at),
-            "hidden": c.hidden_at is not None,
-            "pinned": c.pinned_at is not None,
-        })  # fmt: skip
+        rows.append(
+            {
+                "consultation_id": consultation.id,
+                "comment_id": c.id,
+                "parent_id": c.parent_id,  # type: ignore[attr-defined]
+                "section_id": c.section_id,  # type: ignore[attr-defined]
+                "section": section.title if section else "",
+                "author": shown.label,
+                "attribution": shown.level.value,
+                "organisation_type": shown.organisation_type,
+                "country": shown.country,
+                "body": c.body,
+                "created_at": iso_utc(c.created_at),
+                "hidden": c.hidden_at is not None,
+                "pinned": c.pinned_at is not None,
+            }
+        )
     return rows
 
 
@@ -154,7 +182,9 @@ def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_json(consultation_id: int, kind: str, rows: list[dict[str, Any]], columns: tuple[str, ...], now: datetime) -> bytes:
+def to_json(
+    consultation_id: int, kind: str, rows: list[dict[str, Any]], columns: tuple[str, ...], now: datetime
+) -> bytes:
     document = {
         "consultation_id": consultation_id,
         "kind": kind,

@@ -5,9 +5,7 @@ a facilitator's approval, and until then only facilitators and its author see it
 log, which every subscriber replays, holds only `{"id", "state": "pending"}` for it. Facilitators
 approve, hide, mark answered, highlight one question, end or extend the session.
 
-Every frame about a question carries the question's public state (see `public_question`); the
-room's history re-renders each from the database, so a late subscriber sees hidden questions
-hidden and approved ones approved, whatever they were when the event was logged.
+What the frames say, and the room's replay, are in consultations/live_frames.py.
 """
 
 from __future__ import annotations
@@ -19,65 +17,23 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from convene.clock import Clock
-from convene.errors import Conflict, Forbidden, Invalid, NotFound
-from convene.markup import render_markdown
 from consultations.access import ConsultationAccess, get_managed, get_visible
 from consultations.activity import do_log
 from consultations.attribution import describe_respondent
 from consultations.lifecycle import lock_and_reload
+from consultations.live_frames import full_question, public_question, question_state, session_frame_data
 from consultations.models import Consultation, LiveSession, QAQuestion, QAVote, Respondent
 from consultations.responses import ensure_respondent
 from consultations.room import Frame, append_event
-from consultations.state import session_ends_at, session_is_live, session_state
-
-QUESTION_KINDS = ("qa_question", "qa_pending", "qa_approved", "qa_vote", "qa_answered", "qa_hidden")
-
-
-def question_state(q: QAQuestion) -> str:
-    if q.hidden_at is not None:
-        return "hidden"
-    if q.approved_at is None:
-        return "pending"
-    return "visible"
-
-
-def full_question(q: QAQuestion, author: str) -> dict[str, Any]:
-    """Everything about a question, for those allowed to see it (facilitators, its author)."""
-    return {
-        "id": q.id,
-        "session_id": q.session_id,  # type: ignore[attr-defined]
-        "state": question_state(q),
-        "author": author,
-        "html": q.body_html,
-        "votes": q.votes,
-        "answered": q.answered_at is not None,
-        "created_at": q.created_at.isoformat(),
-    }
-
-
-def public_question(q: QAQuestion, author: str) -> dict[str, Any]:
-    """What every subscriber may know: a pending or hidden question shows no words and no author."""
-    state = question_state(q)
-    if state != "visible":
-        return {"id": q.id, "session_id": q.session_id, "state": state}  # type: ignore[attr-defined]
-    return full_question(q, author)
+from consultations.state import session_ends_at, session_is_live
+from convene.clock import Clock
+from convene.errors import Conflict, Forbidden, Invalid, NotFound
+from convene.markup import render_markdown
 
 
 async def _author_label(consultation: Consultation, respondent_id: int) -> str:
     respondent = await Respondent.get(id=respondent_id).select_related("user")
     return describe_respondent(consultation, respondent, respondent.user).label
-
-
-def session_frame_data(session: LiveSession, consultation: Consultation, now: Any) -> dict[str, Any]:
-    return {
-        "session_id": session.id,
-        "title": session.title,
-        "starts_at": session.starts_at.isoformat(),
-        "ends_at": session_ends_at(session).isoformat(),
-        "state": session_state(session, consultation, now),
-        "highlighted": session.highlighted_question_id,
-    }
 
 
 @dataclass
@@ -106,11 +62,18 @@ def current_session(sessions: list[LiveSession], consultation: Consultation, now
 async def list_questions(access: ConsultationAccess, session: LiveSession) -> list[QAView]:
     """What this viewer sees: visible questions; pending ones only if they manage it or wrote them.
     Highlighted first, then unanswered by votes, then answered."""
-    rows = await QAQuestion.filter(session_id=session.id).select_related("respondent__user").order_by("created_at", "id")
+    rows = (
+        await QAQuestion.filter(session_id=session.id)
+        .select_related("respondent__user")
+        .order_by("created_at", "id")
+    )
     voted: set[int] = set()
     if access.actor is not None and rows:
-        voted = set(await QAVote.filter(question_id__in=[q.id for q in rows], user_id=access.actor.id)
-                    .values_list("question_id", flat=True))  # fmt: skip
+        voted = set(
+            await QAVote.filter(question_id__in=[q.id for q in rows], user_id=access.actor.id).values_list(
+                "question_id", flat=True
+            )
+        )
     views = []
     for q in rows:
         mine = access.actor is not None and q.respondent.user_id == access.actor.id  # type: ignore[attr-defined]
@@ -120,8 +83,14 @@ async def list_questions(access: ConsultationAccess, session: LiveSession) -> li
         label = describe_respondent(access.consultation, q.respondent, q.respondent.user).label
         views.append(QAView(q, label, mine, q.id in voted))
     highlighted = session.highlighted_question_id
-    views.sort(key=lambda v: (v.question.id != highlighted, v.question.answered_at is not None, -v.question.votes,
-                              v.question.created_at))  # fmt: skip
+    views.sort(
+        key=lambda v: (
+            v.question.id != highlighted,
+            v.question.answered_at is not None,
+            -v.question.votes,
+            v.question.created_at,
+        )
+    )
     return views
 
 
@@ -152,17 +121,30 @@ async def do_ask(
         respondent = await ensure_respondent(consultation_id, access.actor.id, clock=clock, conn=conn)
         approved = not consultation.qa_moderated or access.can_manage
         question = await QAQuestion.create(
-            session_id=session.id, respondent_id=respondent.id, body=body, body_html=html, created_at=now,
-            approved_at=now if approved else None, using_db=conn,
-        )  # fmt: skip
+            session_id=session.id,
+            respondent_id=respondent.id,
+            body=body,
+            body_html=html,
+            created_at=now,
+            approved_at=now if approved else None,
+            using_db=conn,
+        )
         author = describe_respondent(consultation, respondent, access.actor).label
         kind = "qa_question" if approved else "qa_pending"
-        frame = await append_event(consultation_id, kind, public_question(question, author), clock=clock,
-                                   conn=conn, question_id=question.id)  # fmt: skip
+        frame = await append_event(
+            consultation_id,
+            kind,
+            public_question(question, author),
+            clock=clock,
+            conn=conn,
+            question_id=question.id,
+        )
     return question, full_question(question, author), [frame]
 
 
-async def _managed_question(viewer: Any, consultation_id: int, question_id: int) -> tuple[ConsultationAccess, QAQuestion]:
+async def _managed_question(
+    viewer: Any, consultation_id: int, question_id: int
+) -> tuple[ConsultationAccess, QAQuestion]:
     access = await get_managed(viewer, consultation_id)
     question = await QAQuestion.get_or_none(id=question_id, session__consultation_id=consultation_id)
     if question is None:
@@ -171,43 +153,89 @@ async def _managed_question(viewer: Any, consultation_id: int, question_id: int)
 
 
 async def _question_change(
-    viewer: Any, consultation_id: int, question_id: int, *, kind: str, action: str, changes: dict[str, Any],
+    viewer: Any,
+    consultation_id: int,
+    question_id: int,
+    *,
+    kind: str,
+    action: str,
+    changes: dict[str, Any],
     clock: Clock,
-) -> list[Frame]:  # fmt: skip
+) -> list[Frame]:
     access, question = await _managed_question(viewer, consultation_id, question_id)
     async with in_transaction() as conn:
         await QAQuestion.filter(id=question.id).using_db(conn).update(**changes)
         for key, value in changes.items():
             setattr(question, key, value)
         author = await _author_label(access.consultation, question.respondent_id)  # type: ignore[attr-defined]
-        frame = await append_event(consultation_id, kind, public_question(question, author), clock=clock,
-                                   conn=conn, question_id=question.id)  # fmt: skip
-        await do_log(access.consultation, access.actor, action, clock=clock, data={"question_id": question.id},
-                     audit=action == "qa.hidden", using_db=conn)  # fmt: skip
+        frame = await append_event(
+            consultation_id,
+            kind,
+            public_question(question, author),
+            clock=clock,
+            conn=conn,
+            question_id=question.id,
+        )
+        await do_log(
+            access.consultation,
+            access.actor,
+            action,
+            clock=clock,
+            data={"question_id": question.id},
+            audit=action == "qa.hidden",
+            using_db=conn,
+        )
     return [frame]
 
 
-async def do_approve_question(viewer: Any, consultation_id: int, question_id: int, *, clock: Clock) -> list[Frame]:
-    return await _question_change(viewer, consultation_id, question_id, kind="qa_approved", action="qa.approved",
-                                  changes={"approved_at": clock.now(), "hidden_at": None}, clock=clock)  # fmt: skip
+async def do_approve_question(
+    viewer: Any, consultation_id: int, question_id: int, *, clock: Clock
+) -> list[Frame]:
+    return await _question_change(
+        viewer,
+        consultation_id,
+        question_id,
+        kind="qa_approved",
+        action="qa.approved",
+        changes={"approved_at": clock.now(), "hidden_at": None},
+        clock=clock,
+    )
 
 
-async def do_hide_question(viewer: Any, consultation_id: int, question_id: int, *, clock: Clock) -> list[Frame]:
-    return await _question_change(viewer, consultation_id, question_id, kind="qa_hidden", action="qa.hidden",
-                                  changes={"hidden_at": clock.now()}, clock=clock)  # fmt: skip
+async def do_hide_question(
+    viewer: Any, consultation_id: int, question_id: int, *, clock: Clock
+) -> list[Frame]:
+    return await _question_change(
+        viewer,
+        consultation_id,
+        question_id,
+        kind="qa_hidden",
+        action="qa.hidden",
+        changes={"hidden_at": clock.now()},
+        clock=clock,
+    )
 
 
-async def do_mark_answered(viewer: Any, consultation_id: int, question_id: int, *, clock: Clock) -> list[Frame]:
-    return await _question_change(viewer, consultation_id, question_id, kind="qa_answered", action="qa.answered",
-                                  changes={"answered_at": clock.now()}, clock=clock)  # fmt: skip
+async def do_mark_answered(
+    viewer: Any, consultation_id: int, question_id: int, *, clock: Clock
+) -> list[Frame]:
+    return await _question_change(
+        viewer,
+        consultation_id,
+        question_id,
+        kind="qa_answered",
+        action="qa.answered",
+        changes={"answered_at": clock.now()},
+        clock=clock,
+    )
 
 
 async def do_upvote(viewer: Any, consultation_id: int, question_id: int, *, clock: Clock) -> list[Frame]:
     access = (await get_visible(viewer, consultation_id)).require_participant()
     assert access.actor is not None
-    question = await QAQuestion.get_or_none(id=question_id, session__consultation_id=consultation_id).select_related(
-        "session", "respondent"
-    )
+    question = await QAQuestion.get_or_none(
+        id=question_id, session__consultation_id=consultation_id
+    ).select_related("session", "respondent")
     if question is None or question_state(question) != "visible":
         raise NotFound("That question does not exist.")
     if question.respondent.user_id == access.actor.id:  # type: ignore[attr-defined]
@@ -216,12 +244,20 @@ async def do_upvote(viewer: Any, consultation_id: int, question_id: int, *, cloc
         async with in_transaction() as conn:
             consultation = await lock_and_reload(consultation_id, conn)
             _require_live(question.session, consultation, clock.now())
-            await QAVote.create(question_id=question.id, user_id=access.actor.id, created_at=clock.now(), using_db=conn)
+            await QAVote.create(
+                question_id=question.id, user_id=access.actor.id, created_at=clock.now(), using_db=conn
+            )
             await QAQuestion.filter(id=question.id).using_db(conn).update(votes=F("votes") + 1)
             question.votes = (await QAQuestion.get(id=question.id).using_db(conn)).votes
             author = await _author_label(consultation, question.respondent_id)  # type: ignore[attr-defined]
-            frame = await append_event(consultation_id, "qa_vote", public_question(question, author), clock=clock,
-                                       conn=conn, question_id=question.id)  # fmt: skip
+            frame = await append_event(
+                consultation_id,
+                "qa_vote",
+                public_question(question, author),
+                clock=clock,
+                conn=conn,
+                question_id=question.id,
+            )
     except IntegrityError:
         raise Conflict("You have already upvoted this question.") from None
     return [frame]
@@ -236,14 +272,30 @@ async def do_highlight(
     if question_id is not None:
         question = await QAQuestion.get_or_none(id=question_id, session_id=session.id)
         if question is None or question_state(question) != "visible":
-            raise Invalid(fields={"question_id": "Only an approved, visible question of this session can be highlighted."})
+            raise Invalid(
+                fields={
+                    "question_id": "Only an approved, visible question of this session can be highlighted."
+                }
+            )
     async with in_transaction() as conn:
         await LiveSession.filter(id=session.id).using_db(conn).update(highlighted_question_id=question_id)
         session.highlighted_question_id = question_id
-        frame = await append_event(consultation_id, "qa_highlight",
-                                   {"session_id": session.id, "id": question_id}, clock=clock, conn=conn)  # fmt: skip
-        await do_log(access.consultation, access.actor, "qa.highlighted", clock=clock, audit=False,
-                     data={"question_id": question_id}, using_db=conn)  # fmt: skip
+        frame = await append_event(
+            consultation_id,
+            "qa_highlight",
+            {"session_id": session.id, "id": question_id},
+            clock=clock,
+            conn=conn,
+        )
+        await do_log(
+            access.consultation,
+            access.actor,
+            "qa.highlighted",
+            clock=clock,
+            audit=False,
+            data={"question_id": question_id},
+            using_db=conn,
+        )
     return [frame]
 
 
@@ -257,10 +309,21 @@ async def do_end_session(viewer: Any, consultation_id: int, session_id: int, *, 
             raise Conflict("This live session has already ended.")
         session.ended_at = now if session.starts_at <= now else session.starts_at
         await session.save(using_db=conn, update_fields=["ended_at"])
-        frame = await append_event(consultation_id, "session_ended", session_frame_data(session, consultation, now),
-                                   clock=clock, conn=conn)  # fmt: skip
-        await do_log(access.consultation, access.actor, "session.ended", clock=clock,
-                     data={"session_id": session.id}, using_db=conn)  # fmt: skip
+        frame = await append_event(
+            consultation_id,
+            "session_ended",
+            session_frame_data(session, consultation, now),
+            clock=clock,
+            conn=conn,
+        )
+        await do_log(
+            access.consultation,
+            access.actor,
+            "session.ended",
+            clock=clock,
+            data={"session_id": session.id},
+            using_db=conn,
+        )
     return [frame]
 
 
@@ -276,30 +339,23 @@ async def do_extend_session(
             raise Conflict("This live session has already ended; schedule a new one instead.")
         session.extended_minutes += minutes
         await session.save(using_db=conn, update_fields=["extended_minutes"])
-        frame = await append_event(consultation_id, "session_extended",
-                                   session_frame_data(session, consultation, now), clock=clock, conn=conn)  # fmt: skip
-        await do_log(access.consultation, access.actor, "session.extended", clock=clock,
-                     data={"session_id": session.id, "minutes": minutes,
-                           "ends_at": session_ends_at(session).isoformat()}, using_db=conn)  # fmt: skip
+        frame = await append_event(
+            consultation_id,
+            "session_extended",
+            session_frame_data(session, consultation, now),
+            clock=clock,
+            conn=conn,
+        )
+        await do_log(
+            access.consultation,
+            access.actor,
+            "session.extended",
+            clock=clock,
+            data={
+                "session_id": session.id,
+                "minutes": minutes,
+                "ends_at": session_ends_at(session).isoformat(),
+            },
+            using_db=conn,
+        )
     return [frame]
-
-
-async def room_history(room: str, consultation_id: int, since: int, limit: int) -> list[dict[str, Any]]:
-    """Replay the room's log, each question frame in the question's current public state."""
-    from realtime.models import RoomEvent
-
-    events = await RoomEvent.filter(room=room, seq__gt=since).order_by("seq").limit(limit)
-    ids = {e.message_id for e in events if e.message_id is not None}
-    consultation = await Consultation.get(id=consultation_id)
-    questions = {}
-    if ids:
-        rows = await QAQuestion.filter(id__in=ids).select_related("respondent__user")
-        questions = {q.id: (q, describe_respondent(consultation, q.respondent, q.respondent.user).label) for q in rows}
-    frames = []
-    for event in events:
-        data = event.payload
-        if event.kind in QUESTION_KINDS and event.message_id in questions:
-            q, label = questions[event.message_id]
-            data = public_question(q, label)
-        frames.append({"type": "event", "room": room, "seq": event.seq, "kind": event.kind, "data": data})
-    return frames

@@ -12,12 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from convene.api import read_input, validate
-from convene.errors import Conflict, Forbidden, Invalid
 from consultations import live
 from consultations.pages import cid, consultation_page, redirect
 from consultations.room import publish_frames
 from consultations.schemas import HighlightIn, QAQuestionIn, SessionExtendIn
+from convene.api import read_input, validate
+from convene.errors import Conflict, Forbidden, Invalid
 
 
 def _back(request: Request, done: str) -> Response:
@@ -28,11 +28,20 @@ async def ask(request: Request) -> Response:
     form = await read_input(request)
     try:
         data = validate(QAQuestionIn, form)
-        _, _, frames = await live.do_ask(request.user, cid(request), int(request.path_params["session_id"]),
-                                         data.body, clock=request.app.state.clock)  # fmt: skip
+        _, _, frames = await live.do_ask(
+            request.user,
+            cid(request),
+            int(request.path_params["session_id"]),
+            data.body,
+            clock=request.app.state.clock,
+        )
     except Invalid as exc:
-        return await consultation_page(request, errors={"qa_body": exc.fields.get("body", exc.message)},
-                                       alert=exc.message, status_code=422)  # fmt: skip
+        return await consultation_page(
+            request,
+            errors={"qa_body": exc.fields.get("body", exc.message)},
+            alert=exc.message,
+            status_code=422,
+        )
     except Conflict as exc:
         return await consultation_page(request, alert=exc.message, status_code=409)
     await publish_frames(request.app, frames)
@@ -42,8 +51,12 @@ async def ask(request: Request) -> Response:
 def _question_action(action: Any, done: str) -> Any:
     async def endpoint(request: Request) -> Response:
         try:
-            frames = await action(request.user, cid(request), int(request.path_params["question_id"]),
-                                  clock=request.app.state.clock)  # fmt: skip
+            frames = await action(
+                request.user,
+                cid(request),
+                int(request.path_params["question_id"]),
+                clock=request.app.state.clock,
+            )
         except (Conflict, Forbidden) as exc:
             if isinstance(exc, Forbidden) and "own question" not in exc.message:
                 raise
@@ -56,23 +69,34 @@ def _question_action(action: Any, done: str) -> Any:
 
 async def highlight(request: Request) -> Response:
     data = validate(HighlightIn, await read_input(request))
-    frames = await live.do_highlight(request.user, cid(request), int(request.path_params["session_id"]),
-                                     data.question_id, clock=request.app.state.clock)  # fmt: skip
+    frames = await live.do_highlight(
+        request.user,
+        cid(request),
+        int(request.path_params["session_id"]),
+        data.question_id,
+        clock=request.app.state.clock,
+    )
     await publish_frames(request.app, frames)
     return _back(request, "highlighted")
 
 
 async def end_session(request: Request) -> Response:
-    frames = await live.do_end_session(request.user, cid(request), int(request.path_params["session_id"]),
-                                       clock=request.app.state.clock)  # fmt: skip
+    frames = await live.do_end_session(
+        request.user, cid(request), int(request.path_params["session_id"]), clock=request.app.state.clock
+    )
     await publish_frames(request.app, frames)
     return _back(request, "session_ended")
 
 
 async def extend_session(request: Request) -> Response:
     data = validate(SessionExtendIn, await read_input(request))
-    frames = await live.do_extend_session(request.user, cid(request), int(request.path_params["session_id"]),
-                                          data.minutes, clock=request.app.state.clock)  # fmt: skip
+    frames = await live.do_extend_session(
+        request.user,
+        cid(request),
+        int(request.path_params["session_id"]),
+        data.minutes,
+        clock=request.app.state.clock,
+    )
     await publish_frames(request.app, frames)
     return _back(request, "session_extended")
 

@@ -10,6 +10,7 @@ no traffic at all, and a restart changes nothing.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -174,13 +175,19 @@ class Answer(Model):
     question: fields.ForeignKeyRelation[Question] = fields.ForeignKeyField(
         "consultations.Question", related_name="answers", on_delete=fields.CASCADE
     )
-    # text: str; single: option id; multiple and ranking: [option ids] (ranking in order); scale: 1-5
+    # {"v": ...} with text: str; single: option id; multiple and ranking: [option ids] (a ranking in
+    # order, best first); scale: 1-5. Wrapped because a bare JSON string would be taken as JSON text.
     value = fields.JSONField()
     text_html = fields.TextField(default="")  # free text, rendered once at write time
 
     class Meta:
         table = "consultation_answers"
         unique_together = (("respondent", "question"),)
+
+
+def answer_value(stored: Any) -> Any:
+    """The answer held in Answer.value."""
+    return stored.get("v") if isinstance(stored, dict) else stored
 
 
 class Comment(Model):

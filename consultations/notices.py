@@ -1,5 +1,6 @@
 """The scheduled job that tells participants a consultation opened, has 24 hours left, was extended
-or reopened, or closed: by email (through the durable outbox) and in the site.
+or reopened, or closed: by email (through the durable outbox) and in the site (the Notice rows are
+what /consultations lists under "Your notices", for the members of each consultation's audience).
 
 Nothing here remembers anything between runs. Each pass asks the clock and the database what is
 due; a notice goes out only by inserting its Notice row, whose unique (consultation, kind,
@@ -22,13 +23,13 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from convene.i18n import negotiate
-from convene.markup import plain_text
 from consultations.activity import do_log
 from consultations.models import Consultation, DeadlineChange, LiveSession, Notice
 from consultations.room import Frame, append_event, publish_frames
 from consultations.schemas import zone_named
 from consultations.state import State, closed_at, round_opened_at, session_ends_at, state_at
+from convene.i18n import negotiate
+from convene.markup import plain_text
 from forum.models import Membership, MembershipStatus
 from members.models import User, UserStatus
 
@@ -70,7 +71,10 @@ def due_notices(
         deadline = closed_at(consultation)
         # A reminder only when the deadline was set more than a day ahead: a fresh extension's own
         # notice already says when it ends.
-        if deadline - now <= CLOSING_SOON and deadline - _deadline_set_at(consultation, changes) > CLOSING_SOON:
+        if (
+            deadline - now <= CLOSING_SOON
+            and deadline - _deadline_set_at(consultation, changes) > CLOSING_SOON
+        ):
             add("closing_soon", str(consultation.deadline_version))
     elif state in (State.CLOSED, State.REPORT_PUBLISHED):
         add("closed", str(consultation.reopen_count))
@@ -85,7 +89,8 @@ async def participants(consultation: Consultation) -> list[User]:
     if consultation.group_id is None:  # type: ignore[attr-defined]
         return list(await User.filter(status=UserStatus.ACTIVE).order_by("id"))
     user_ids = await Membership.filter(
-        group_id=consultation.group_id, status=MembershipStatus.ACTIVE  # type: ignore[attr-defined]
+        group_id=consultation.group_id,
+        status=MembershipStatus.ACTIVE,  # type: ignore[attr-defined]
     ).values_list("user_id", flat=True)
     return list(await User.filter(id__in=list(user_ids), status=UserStatus.ACTIVE).order_by("id"))
 
@@ -97,7 +102,9 @@ class NoticeSender:
         self.app = app
         self.state = app.state
 
-    def _render(self, kind: str, consultation: Consultation, due: Due, locale: str, zone_name: str) -> tuple[str, str, str]:
+    def _render(
+        self, kind: str, consultation: Consultation, due: Due, locale: str, zone_name: str
+    ) -> tuple[str, str, str]:
         from babel.dates import format_date, format_time
 
         settings = self.state.settings
@@ -105,7 +112,8 @@ class NoticeSender:
 
         def when(value: datetime) -> str:
             local = value.astimezone(zone)
-            return f"{format_date(local, 'long', locale=locale)}, {format_time(local, 'short', locale=locale)} ({zone.key})"
+            day, hour = format_date(local, "long", locale=locale), format_time(local, "short", locale=locale)
+            return f"{day}, {hour} ({zone.key})"
 
         ctx = {
             "site_name": settings.site_name,
@@ -129,7 +137,9 @@ class NoticeSender:
     async def send(self, due: Due) -> int | None:
         """Returns the number of people told, or None if another runner had already sent it."""
         consultation = due.consultation
-        if await Notice.filter(consultation_id=consultation.id, kind=due.kind, occurrence=due.occurrence).exists():
+        if await Notice.filter(
+            consultation_id=consultation.id, kind=due.kind, occurrence=due.occurrence
+        ).exists():
             return None
         emailing = due.kind in EMAIL_KINDS and not due.extra.get("superseded")
         people = await participants(consultation) if emailing else []
@@ -146,12 +156,20 @@ class NoticeSender:
         try:
             async with in_transaction() as conn:
                 await Notice.create(
-                    consultation_id=consultation.id, kind=due.kind, occurrence=due.occurrence,
-                    recipients=len(people), sent_at=self.state.clock.now(), using_db=conn,
-                )  # fmt: skip
+                    consultation_id=consultation.id,
+                    kind=due.kind,
+                    occurrence=due.occurrence,
+                    recipients=len(people),
+                    sent_at=self.state.clock.now(),
+                    using_db=conn,
+                )
                 for user in people:
-                    subject, text, html = rendered[(negotiate(user.locale or None, None, settings.default_locale),
-                                                    user.timezone or "UTC")]  # fmt: skip
+                    subject, text, html = rendered[
+                        (
+                            negotiate(user.locale or None, None, settings.default_locale),
+                            user.timezone or "UTC",
+                        )
+                    ]
                     await outbox.enqueue(
                         key=f"consultation-{due.kind}:{consultation.id}:{due.occurrence}:{user.id}",
                         kind=f"consultation_{due.kind}",
@@ -165,9 +183,15 @@ class NoticeSender:
                     )
                 frames = await self._room_events(due, conn)
                 if emailing:
-                    await do_log(consultation, None, "notice.sent", clock=self.state.clock, audit=False,
-                                 data={"kind": due.kind, "recipients": len(people)}, using_db=conn)  # fmt: skip
-                    await notify_in_site(consultation, due.kind, [u.id for u in people], conn=conn, clock=self.state.clock)
+                    await do_log(
+                        consultation,
+                        None,
+                        "notice.sent",
+                        clock=self.state.clock,
+                        audit=False,
+                        data={"kind": due.kind, "recipients": len(people)},
+                        using_db=conn,
+                    )
         except IntegrityError:
             return None  # another runner inserted the same notice first: it sends, we do not
         if people:
@@ -182,29 +206,13 @@ class NoticeSender:
             data = {"closed_at": closed_at(consultation).isoformat(), "state": "closed", "early": False}
             return [await append_event(consultation.id, "consultation_closed", data, clock=clock, conn=conn)]
         if due.kind == "session_ended":
-            data = {"session_id": int(due.occurrence), "ends_at": due.extra["ends_at"].isoformat(), "state": "ended"}
+            data = {
+                "session_id": int(due.occurrence),
+                "ends_at": due.extra["ends_at"].isoformat(),
+                "state": "ended",
+            }
             return [await append_event(consultation.id, "session_ended", data, clock=clock, conn=conn)]
         return []
-
-
-async def notify_in_site(consultation: Consultation, kind: str, user_ids: list[int], *, conn: Any, clock: Any) -> None:
-    """Also list the notice among each member's in-site notifications, where that feature exists.
-    Until then members see these notices on /consultations (list_my_notices)."""
-    try:
-        from forum import notifications  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    create = getattr(notifications, "do_notify_many", None)
-    if create is None:
-        return
-    await create(
-        user_ids,
-        kind=f"consultation_{kind}",
-        url=f"/consultations/{consultation.id}",
-        title=consultation.title,
-        clock=clock,
-        using_db=conn,
-    )
 
 
 async def run_consultation_notices(app: Any) -> dict[str, int]:
@@ -212,9 +220,7 @@ async def run_consultation_notices(app: Any) -> dict[str, int]:
     clock = app.state.clock
     now = clock.now()
     sender = NoticeSender(app)
-    consultations = list(
-        await Consultation.filter(published_at__not_isnull=True).select_related("group")
-    )
+    consultations = list(await Consultation.filter(published_at__not_isnull=True).select_related("group"))
     if not consultations:
         return {"notices": 0, "recipients": 0}
     ids = [c.id for c in consultations]
@@ -235,7 +241,11 @@ async def run_consultation_notices(app: Any) -> dict[str, int]:
         due = due_notices(consultation, sent[consultation.id], changes[consultation.id], now)
         for session in sessions[consultation.id]:
             ends = session_ends_at(session)
-            if ends <= now and session.ended_at is None and ("session_ended", str(session.id)) not in sent[consultation.id]:
+            if (
+                ends <= now
+                and session.ended_at is None
+                and ("session_ended", str(session.id)) not in sent[consultation.id]
+            ):
                 due.append(Due(consultation, "session_ended", str(session.id), {"ends_at": ends}))
         for item in due:
             try:

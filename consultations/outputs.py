@@ -200,25 +200,40 @@ def section_out(s: Section) -> SectionOut:
 
 def question_out(q: Question, position: int) -> QuestionOut:
     return QuestionOut(
-        id=q.id, position=position, section_id=q.section_id, kind=_value(q.kind), text=q.text,  # type: ignore[attr-defined]
-        help=q.help, help_html=q.help_html, required=q.required, max_choices=q.max_choices,
-        scale_low_label=q.scale_low_label, scale_high_label=q.scale_high_label,
+        id=q.id,
+        position=position,
+        section_id=q.section_id,
+        kind=_value(q.kind),
+        text=q.text,  # type: ignore[attr-defined]
+        help=q.help,
+        help_html=q.help_html,
+        required=q.required,
+        max_choices=q.max_choices,
+        scale_low_label=q.scale_low_label,
+        scale_high_label=q.scale_high_label,
         options=[OptionOut(id=o.id, label=o.label) for o in q.options],
-    )  # fmt: skip
+    )
 
 
 def session_out(s: LiveSession, c: Consultation, now: datetime) -> SessionOut:
     return SessionOut(
-        id=s.id, title=s.title, starts_at=s.starts_at, ends_at=session_ends_at(s),
-        duration_minutes=s.duration_minutes + s.extended_minutes, state=session_state(s, c, now),
+        id=s.id,
+        title=s.title,
+        starts_at=s.starts_at,
+        ends_at=session_ends_at(s),
+        duration_minutes=s.duration_minutes + s.extended_minutes,
+        state=session_state(s, c, now),
         highlighted_question_id=s.highlighted_question_id,
-    )  # fmt: skip
+    )
 
 
 def consultation_out(
-    access: ConsultationAccess, now: datetime, sections: list[Section], questions: list[Question],
+    access: ConsultationAccess,
+    now: datetime,
+    sections: list[Section],
+    questions: list[Question],
     sessions: list[LiveSession],
-) -> ConsultationOut:  # fmt: skip
+) -> ConsultationOut:
     c = access.consultation
     facilitator = c.facilitator if c.facilitator_id else None  # type: ignore[attr-defined]
     return ConsultationOut(

@@ -12,9 +12,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from convene.api import read_input, validate
-from convene.errors import Conflict, Invalid
-from convene.i18n import translations
 from consultations import comments as comment_service
 from consultations import exports, ical, report
 from consultations.access import can_create_anywhere
@@ -23,7 +20,10 @@ from consultations.browse import get_page, list_consultations, list_my_notices
 from consultations.models import Question, QuestionKind
 from consultations.responses import do_save_response, do_set_attribution
 from consultations.schemas import CommentIn, ResponseIn
-from consultations.state import STATE_LABELS, closed_at, session_ends_at
+from consultations.state import closed_at, session_ends_at
+from convene.api import read_input, validate
+from convene.errors import Conflict, Invalid
+from convene.i18n import translations
 
 
 def gettext_for(request: Request) -> Any:
@@ -31,8 +31,11 @@ def gettext_for(request: Request) -> Any:
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    base = {"state_labels": STATE_LABELS, "attribution_labels": ATTRIBUTION_LABELS, "closed_at": closed_at,
-            "session_ends_at": session_ends_at}
+    base = {
+        "attribution_labels": ATTRIBUTION_LABELS,
+        "closed_at": closed_at,
+        "session_ends_at": session_ends_at,
+    }
     return request.app.state.templates.render(request, name, {**base, **context}, status_code=status_code)
 
 
@@ -137,7 +140,9 @@ async def respond(request: Request) -> Response:
             request.user, cid(request), validate(ResponseIn, data), clock=request.app.state.clock
         )
     except Invalid as exc:
-        return await consultation_page(request, typed=answers, errors=exc.fields, alert=exc.message, status_code=422)
+        return await consultation_page(
+            request, typed=answers, errors=exc.fields, alert=exc.message, status_code=422
+        )
     except Conflict as exc:
         return await consultation_page(request, typed=answers, alert=exc.message, status_code=409)
     done = "submitted" if data["submit"] else ("updated" if respondent.status == "submitted" else "saved")
@@ -147,7 +152,9 @@ async def respond(request: Request) -> Response:
 async def set_attribution(request: Request) -> Response:
     form = await read_input(request)
     try:
-        await do_set_attribution(request.user, cid(request), form.get("attribution") or "", clock=request.app.state.clock)
+        await do_set_attribution(
+            request.user, cid(request), form.get("attribution") or "", clock=request.app.state.clock
+        )
     except Invalid as exc:
         return await consultation_page(request, errors=exc.fields, alert=exc.message, status_code=422)
     except Conflict as exc:
@@ -159,10 +166,13 @@ async def add_comment(request: Request) -> Response:
     form = await read_input(request)
     try:
         data = validate(CommentIn, form)
-        comment = await comment_service.do_add_comment(request.user, cid(request), data, clock=request.app.state.clock)
+        comment = await comment_service.do_add_comment(
+            request.user, cid(request), data, clock=request.app.state.clock
+        )
     except Invalid as exc:
-        return await consultation_page(request, comment_form={**form, "errors": exc.fields}, alert=exc.message,
-                                       status_code=422)  # fmt: skip
+        return await consultation_page(
+            request, comment_form={**form, "errors": exc.fields}, alert=exc.message, status_code=422
+        )
     except Conflict as exc:
         return await consultation_page(request, comment_form=form, alert=exc.message, status_code=409)
     return redirect(f"/consultations/{cid(request)}", "commented", f"#c{comment.id}")
@@ -172,8 +182,13 @@ def _moderation(action: Any, done: str) -> Any:
     async def endpoint(request: Request) -> Response:
         form = await read_input(request)
         kwargs = {"reason": str(form.get("reason") or "")[:1000]} if done == "hidden" else {}
-        comment = await action(request.user, cid(request), int(request.path_params["comment_id"]),
-                               clock=request.app.state.clock, **kwargs)  # fmt: skip
+        comment = await action(
+            request.user,
+            cid(request),
+            int(request.path_params["comment_id"]),
+            clock=request.app.state.clock,
+            **kwargs,
+        )
         return redirect(f"/consultations/{cid(request)}", done, f"#c{comment.id}")
 
     return endpoint
@@ -182,21 +197,35 @@ def _moderation(action: Any, done: str) -> Any:
 async def report_page(request: Request) -> Response:
     now = request.app.state.clock.now()
     result = await report.get_report(request.user, cid(request), now, gettext_for(request))
-    return render(request, "consultations/report.html", {"report": result, "c": result.access.consultation,
-                                                         "now_state": result.access.state(now)})  # fmt: skip
+    return render(
+        request,
+        "consultations/report.html",
+        {"report": result, "c": result.access.consultation, "now_state": result.access.state(now)},
+    )
 
 
 async def calendar_file(request: Request) -> Response:
     settings = request.app.state.settings
-    body = await ical.calendar_for(request.user, cid(request), base_url=settings.base_url,
-                                   site_name=settings.site_name, now=request.app.state.clock.now())  # fmt: skip
-    return Response(body, media_type="text/calendar; charset=utf-8", headers={
-        "content-disposition": f'attachment; filename="consultation-{cid(request)}.ics"'})  # fmt: skip
+    body = await ical.calendar_for(
+        request.user,
+        cid(request),
+        base_url=settings.base_url,
+        site_name=settings.site_name,
+        now=request.app.state.clock.now(),
+    )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="consultation-{cid(request)}.ics"'},
+    )
 
 
 def _download(body: bytes, media_type: str, filename: str) -> Response:
-    return Response(body, media_type=media_type, headers={
-        "content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"})  # fmt: skip
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"},
+    )
 
 
 async def export_file(request: Request) -> Response:
@@ -224,15 +253,27 @@ routes = [
     Route("/consultations/{cid:int}/respond", respond, methods=["POST"]),
     Route("/consultations/{cid:int}/attribution", set_attribution, methods=["POST"]),
     Route("/consultations/{cid:int}/comments", add_comment, methods=["POST"]),
-    Route("/consultations/{cid:int}/comments/{comment_id:int}/hide",
-          _moderation(comment_service.do_hide_comment, "hidden"), methods=["POST"]),
-    Route("/consultations/{cid:int}/comments/{comment_id:int}/unhide",
-          _moderation(comment_service.do_unhide_comment, "unhidden"), methods=["POST"]),
-    Route("/consultations/{cid:int}/comments/{comment_id:int}/pin",
-          _moderation(comment_service.do_pin_comment, "pinned"), methods=["POST"]),
-    Route("/consultations/{cid:int}/comments/{comment_id:int}/unpin",
-          _moderation(comment_service.do_unpin_comment, "unpinned"), methods=["POST"]),
+    Route(
+        "/consultations/{cid:int}/comments/{comment_id:int}/hide",
+        _moderation(comment_service.do_hide_comment, "hidden"),
+        methods=["POST"],
+    ),
+    Route(
+        "/consultations/{cid:int}/comments/{comment_id:int}/unhide",
+        _moderation(comment_service.do_unhide_comment, "unhidden"),
+        methods=["POST"],
+    ),
+    Route(
+        "/consultations/{cid:int}/comments/{comment_id:int}/pin",
+        _moderation(comment_service.do_pin_comment, "pinned"),
+        methods=["POST"],
+    ),
+    Route(
+        "/consultations/{cid:int}/comments/{comment_id:int}/unpin",
+        _moderation(comment_service.do_unpin_comment, "unpinned"),
+        methods=["POST"],
+    ),
     Route("/consultations/{cid:int}/report", report_page, methods=["GET"], name="consultation_report"),
     Route("/consultations/{cid:int}/calendar.ics", calendar_file, methods=["GET"]),
     Route("/consultations/{cid:int}/export/{what}.{fmt}", export_file, methods=["GET"]),
-]  # fmt: skip
+]

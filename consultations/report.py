@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from convene.errors import Forbidden
 from consultations.access import ConsultationAccess, get_visible
 from consultations.attribution import describe_respondent
 from consultations.comments import comment_counts, respondent_people
-from consultations.models import Answer, Question, QuestionKind, ResponseStatus, Section
+from consultations.models import Answer, Question, QuestionKind, ResponseStatus, Section, answer_value
 from consultations.responses import load_questions
+from convene.errors import Forbidden
 
 
 @dataclass
@@ -122,18 +122,22 @@ def summarise(question: Question, position: int, values: list[Any], total: int) 
 async def get_report(viewer: Any, consultation_id: int, now: Any, gettext: Any = None) -> Report:
     access = await get_visible(viewer, consultation_id)
     if not access.can_see_report(now):
-        raise Forbidden("The report is not published yet. The facilitator publishes it after the consultation closes.")
+        raise Forbidden(
+            "The report is not published yet. The facilitator publishes it after the consultation closes."
+        )
     consultation = access.consultation
     questions = await load_questions(consultation.id)
     people = await respondent_people(consultation.id)
     submitted = {rid: pair for rid, pair in people.items() if pair[0].status == ResponseStatus.SUBMITTED}
     by_question: dict[int, list[tuple[int, Any, str]]] = {q.id: [] for q in questions}
     if submitted:
-        rows = await Answer.filter(respondent_id__in=list(submitted)).order_by("id").values_list(
-            "respondent_id", "question_id", "value", "text_html"
+        rows = (
+            await Answer.filter(respondent_id__in=list(submitted))
+            .order_by("id")
+            .values_list("respondent_id", "question_id", "value", "text_html")
         )
         for respondent_id, question_id, value, html in rows:
-            by_question.setdefault(question_id, []).append((respondent_id, value, html))
+            by_question.setdefault(question_id, []).append((respondent_id, answer_value(value), html))
     total = len(submitted)
     kwargs = {"gettext": gettext} if gettext else {}
     reports = []

@@ -15,37 +15,54 @@ from typing import Any
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from convene.clock import Clock
-from convene.errors import Conflict, Invalid
-from convene.markup import render_markdown
 from consultations.access import ConsultationAccess, get_visible
 from consultations.attribution import allowed_choices, effective_level
 from consultations.lifecycle import lock_and_reload
-from consultations.models import Answer, Consultation, Question, QuestionKind, Respondent, ResponseStatus
+from consultations.models import (
+    Answer,
+    Consultation,
+    Question,
+    QuestionKind,
+    Respondent,
+    ResponseStatus,
+    answer_value,
+)
 from consultations.schemas import MAX_TEXT_ANSWER, ResponseIn, when_for
 from consultations.state import State, closed_at, state_at
+from convene.clock import Clock
+from convene.errors import Conflict, Invalid
+from convene.markup import render_markdown
 
 
 def late_message(viewer: Any, consultation: Consultation, now: Any, what: str = "answer") -> str:
     state = state_at(consultation, now)
     if state == State.SCHEDULED:
-        return f"This consultation opens at {when_for(viewer, consultation.opens_at)}; your {what} was not saved."
+        opens = when_for(viewer, consultation.opens_at)
+        return f"This consultation opens at {opens}; your {what} was not saved."
     if state == State.DRAFT:
         return f"This consultation is not open; your {what} was not saved."
-    return f"This consultation closed at {when_for(viewer, closed_at(consultation))}; your {what} was not saved."
+    return (
+        f"This consultation closed at {when_for(viewer, closed_at(consultation))}; your {what} was not saved."
+    )
 
 
 async def load_questions(consultation_id: int) -> list[Question]:
     """In document order: by section position (unsectioned last), then question position."""
     questions = list(
-        await Question.filter(consultation_id=consultation_id).prefetch_related("options").select_related("section")
+        await Question.filter(consultation_id=consultation_id)
+        .prefetch_related("options")
+        .select_related("section")
     )
     questions.sort(key=lambda q: (q.section.position if q.section else 1 << 30, q.position, q.id))
     return questions
 
 
 def _blank(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip()) or (isinstance(raw, list | dict) and not raw)
+    return (
+        raw is None
+        or (isinstance(raw, str) and not raw.strip())
+        or (isinstance(raw, list | dict) and not raw)
+    )
 
 
 def _as_int(raw: Any) -> int | None:
@@ -145,7 +162,11 @@ async def ensure_respondent(
     respondent = await Respondent.get_or_none(consultation_id=consultation_id, user_id=user_id).using_db(conn)
     if respondent is not None:
         return respondent
-    await Consultation.filter(id=consultation_id).using_db(conn).update(pseudonym_counter=F("pseudonym_counter") + 1)
+    await (
+        Consultation.filter(id=consultation_id)
+        .using_db(conn)
+        .update(pseudonym_counter=F("pseudonym_counter") + 1)
+    )
     consultation = await Consultation.get(id=consultation_id).using_db(conn)
     return await Respondent.create(
         consultation_id=consultation_id,
@@ -173,18 +194,22 @@ async def get_my_response(access: ConsultationAccess) -> MyResponse:
     respondent = await Respondent.get_or_none(consultation_id=access.consultation.id, user_id=access.actor.id)
     if respondent is None:
         return MyResponse(None, {})
-    answers = {a.question_id: a.value for a in await Answer.filter(respondent_id=respondent.id)}  # type: ignore[attr-defined]
+    answers = {a.question_id: answer_value(a.value) for a in await Answer.filter(respondent_id=respondent.id)}  # type: ignore[attr-defined]
     return MyResponse(respondent, answers)
 
 
-async def do_save_response(viewer: Any, consultation_id: int, data: ResponseIn, *, clock: Clock) -> Respondent:
+async def do_save_response(
+    viewer: Any, consultation_id: int, data: ResponseIn, *, clock: Clock
+) -> Respondent:
     access = (await get_visible(viewer, consultation_id)).require_participant()
     actor = access.actor
     assert actor is not None
     consultation = access.consultation
     if data.attribution is not None and data.attribution not in allowed_choices(consultation.attribution):
         raise Invalid(
-            fields={"attribution": "You can choose a more private way of being named, never a less private one."}
+            fields={
+                "attribution": "You can choose a more private way of being named, never a less private one."
+            }
         )
     existing = await Respondent.get_or_none(consultation_id=consultation.id, user_id=actor.id)
     already_submitted = existing is not None and existing.status == ResponseStatus.SUBMITTED
@@ -197,31 +222,46 @@ async def do_save_response(viewer: Any, consultation_id: int, data: ResponseIn, 
         now = clock.now()  # the moment of the write decides, whatever the page showed
         if state_at(current, now) != State.OPEN:
             raise Conflict(late_message(viewer, current, now))
-        respondent = await ensure_respondent(current.id, actor.id, clock=clock, conn=conn, attribution=data.attribution)
+        respondent = await ensure_respondent(
+            current.id, actor.id, clock=clock, conn=conn, attribution=data.attribution
+        )
         submitted = data.submit or respondent.status == ResponseStatus.SUBMITTED
         await Answer.filter(respondent_id=respondent.id).using_db(conn).delete()
         await Answer.bulk_create(
-            [Answer(respondent_id=respondent.id, question_id=qid, value=value, text_html=html.get(qid, ""))
-             for qid, value in cleaned.items()],
+            [
+                Answer(
+                    respondent_id=respondent.id,
+                    question_id=qid,
+                    value={"v": value},
+                    text_html=html.get(qid, ""),
+                )
+                for qid, value in cleaned.items()
+            ],
             using_db=conn,
-        )  # fmt: skip
+        )
         respondent.status = ResponseStatus.SUBMITTED if submitted else ResponseStatus.DRAFT
         respondent.saved_at = now
         if data.submit:
             respondent.submitted_at = now
         if data.attribution is not None:
             respondent.attribution = effective_level(current.attribution, data.attribution)
-        await respondent.save(using_db=conn, update_fields=["status", "saved_at", "submitted_at", "attribution"])
+        await respondent.save(
+            using_db=conn, update_fields=["status", "saved_at", "submitted_at", "attribution"]
+        )
     return respondent
 
 
-async def do_set_attribution(viewer: Any, consultation_id: int, attribution: Any, *, clock: Clock) -> Respondent:
+async def do_set_attribution(
+    viewer: Any, consultation_id: int, attribution: Any, *, clock: Clock
+) -> Respondent:
     """Change only how one is named (applies to answers and comments alike), while it is open."""
     access = (await get_visible(viewer, consultation_id)).require_participant()
     assert access.actor is not None
     if attribution not in allowed_choices(access.consultation.attribution):
         raise Invalid(
-            fields={"attribution": "You can choose a more private way of being named, never a less private one."}
+            fields={
+                "attribution": "You can choose a more private way of being named, never a less private one."
+            }
         )
     async with in_transaction() as conn:
         current = await lock_and_reload(consultation_id, conn)

@@ -21,7 +21,13 @@ def room_key(consultation_id: int) -> str:
 
 
 async def append_event(
-    consultation_id: int, kind: str, data: dict[str, Any], *, clock: Clock, conn: Any, question_id: int | None = None
+    consultation_id: int,
+    kind: str,
+    data: dict[str, Any],
+    *,
+    clock: Clock,
+    conn: Any,
+    question_id: int | None = None,
 ) -> Frame:
     from realtime.service import _append  # the room log's writer: gap-free per-room sequence numbers
 

@@ -44,7 +44,9 @@ def _checkbox(value: Any) -> Any:
 class ConsultationIn(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     summary: str = Field(default="", max_length=20_000)
-    group: str | None = Field(default=None, description="The group's address (slug); empty: the whole network")
+    group: str | None = Field(
+        default=None, description="The group's address (slug); empty: the whole network"
+    )
     attribution: Attribution = Attribution.BY_NAME
     qa_moderated: bool = True
     opens_at: AwareDatetime
@@ -236,7 +238,7 @@ def local_input_value(value: datetime | None, viewer: Any) -> str:
 
 
 def when_for(viewer: Any, value: datetime) -> str:
-    """A time in the viewer's own zone, for messages written by services: "3 March 2026, 17:00 (Europe/Paris)"."""
+    """A time in the viewer's zone, for services' messages: "3 March 2026, 17:00 (Europe/Paris)"."""
     from babel.dates import format_datetime
 
     zone = zone_of(viewer)

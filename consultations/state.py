@@ -21,15 +21,6 @@ class State(StrEnum):
     REPORT_PUBLISHED = "report_published"
 
 
-STATE_LABELS = {
-    State.DRAFT: "Draft",
-    State.SCHEDULED: "Scheduled",
-    State.OPEN: "Open",
-    State.CLOSED: "Closed",
-    State.REPORT_PUBLISHED: "Report published",
-}
-
-
 def closed_at(consultation: Any) -> datetime:
     """When it closes (or closed): an early close wins over the planned deadline."""
     early = consultation.closed_early_at

@@ -32,6 +32,7 @@ from convene.templating import Templates
 from digest.health import failure_hook
 from digest.outbox import Outbox
 from digest.routes_unsubscribe import is_unsubscribe_path
+from forum.notifications import NotificationCountMiddleware
 from library.forms import upload_body_limit
 from members.sessions import ConveneAuthBackend
 from realtime.backplane import backplane_from_url
@@ -138,6 +139,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations
                 csrf_exempt=is_unsubscribe_path,
             ),
             Middleware(AuthenticationMiddleware, backend=ConveneAuthBackend()),
+            # After sign-in is known: the unread notification count base.html shows (one COUNT).
+            Middleware(NotificationCountMiddleware),
         ],
         exception_handlers={
             ConveneError: handle_convene_error,

@@ -248,6 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the password from the first line of standard input instead of prompting",
     )
     create.set_defaults(handler=cmd_user_create)
+
+    from digest.commands import add_digest_commands  # `convene digest send-due | preview`
+
+    add_digest_commands(commands)
     return parser
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.policy
 import email.utils
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -55,6 +57,9 @@ class OutgoingEmail:
 class Mailer(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
 
+    # Each mailer here also has send_raw(sender, recipients, data: bytes) for a message already in
+    # wire form; the outbox uses it when a mailer has it (digest/outbox.py).
+
     async def close(self) -> None: ...
 
 
@@ -64,6 +69,9 @@ class MemoryMailer:
 
     async def send(self, message: EmailMessage) -> None:
         self.outbox.append(message)
+
+    async def send_raw(self, sender: str, recipients: list[str], data: bytes) -> None:
+        self.outbox.append(email.message_from_bytes(data, policy=email.policy.default))  # type: ignore[arg-type]
 
     async def close(self) -> None:
         return None
@@ -77,9 +85,11 @@ class FolderMailer:
         folder.mkdir(parents=True, exist_ok=True)
 
     async def send(self, message: EmailMessage) -> None:
+        await self.send_raw("", [], message.as_bytes())
+
+    async def send_raw(self, sender: str, recipients: list[str], data: bytes) -> None:
         name = f"{uuid.uuid4().hex}.eml"
         tmp = self.folder / f".{name}.tmp"
-        data = message.as_bytes()
 
         def write() -> None:
             tmp.write_bytes(data)
@@ -141,18 +151,26 @@ class SMTPMailer:
         return client
 
     async def send(self, message: EmailMessage) -> None:
+        await self._with_client(lambda client: client.send_message(message))
+
+    async def send_raw(self, sender: str, recipients: list[str], data: bytes) -> None:
+        """Send a message already in wire form (the outbox builds it once, digest/mime.py): no
+        parsing and no second flattening, which cost more than the sending itself."""
+        await self._with_client(lambda client: client.sendmail(sender, recipients, data))
+
+    async def _with_client(self, send: Callable[[aiosmtplib.SMTP], Awaitable[object]]) -> None:
         async with self._slots:
             client = self._idle.pop() if self._idle else None
             try:
                 if client is None or not client.is_connected:
                     client = await self._connect()
-                await client.send_message(message)
+                await send(client)
             except aiosmtplib.SMTPServerDisconnected as exc:
                 # An idle connection the server closed: one fresh attempt before giving up.
                 client = None
                 try:
                     client = await self._connect()
-                    await client.send_message(message)
+                    await send(client)
                 except Exception as retry_exc:  # noqa: BLE001
                     await self._discard(client)
                     raise _classify(retry_exc) from exc

@@ -74,8 +74,9 @@ class Templates:
             if value is None:
                 return ""
             delta = value - now
-            if delta > -_JUST_NOW:
-                # Under a minute old (or a moment ahead of our clock): not "in 0 seconds".
+            if -_JUST_NOW < delta < _JUST_NOW:
+                # Under a minute either way (a moment ahead of our clock too): not "in 0 seconds".
+                # Further ahead is a real future ("closes in 3 days").
                 return translations(locale).gettext("just now")
             return format_timedelta(delta, add_direction=True, locale=locale)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from digest.personal import PersonalItem, load_mentions, load_read_marks, load_replies
+from digest.personal import PersonalItem, ReadState, load_mentions, load_read_state, load_replies
 from digest.preferences import Prefs
 from digest.schedule import Period
 from digest.sources import SECTIONS, ExtraItem, for_member, load_extras, load_submitted
@@ -131,7 +131,7 @@ class Composer:
                 belongs[uid].add(gid)
         replies = await load_replies(ids, start, end)
         mentions = await load_mentions(ids, start, end)
-        marks = await load_read_marks(ids, start, end)
+        reads = await load_read_state({d.member.id: d.member.created_at for d in batch}, start)
         extras: dict[tuple[datetime, datetime], dict[str, list[ExtraItem]]] = {}
         for due in batch:
             key = (due.period.start, due.period.end)
@@ -150,8 +150,8 @@ class Composer:
             if readable is not None:
                 chosen &= readable
             digest = Digest(member=member, period=due.period, frequency=due.prefs.frequency)
-            self._personal(digest, replies.get(member.id, []) + mentions.get(member.id, []), readable, marks)
-            self._groups(digest, window.by_group, chosen, marks)
+            self._personal(digest, replies.get(member.id, []) + mentions.get(member.id, []), readable, reads)
+            self._groups(digest, window.by_group, chosen, reads)
             visible = for_member(
                 extras[(due.period.start, due.period.end)],
                 member_id=member.id,
@@ -167,7 +167,7 @@ class Composer:
         digest: Digest,
         items: list[PersonalItem],
         readable: set[int] | None,
-        marks: dict[tuple[int, int], int],
+        reads: ReadState,
     ) -> None:
         period, uid = digest.period, digest.member.id
         kept: dict[int, PersonalItem] = {}
@@ -176,7 +176,7 @@ class Composer:
                 continue
             if readable is not None and item.group_id not in readable:
                 continue  # they can no longer read that group (left it, or it became private)
-            if marks.get((uid, item.thread_id), 0) >= item.number:
+            if reads.post_read(uid, item):
                 continue  # already read on the site
             group = self.groups.get(item.group_id)
             if group is None:
@@ -194,7 +194,7 @@ class Composer:
         digest: Digest,
         by_group: dict[int, list[ThreadActivity]],
         chosen: set[int],
-        marks: dict[tuple[int, int], int],
+        reads: ReadState,
     ) -> None:
         uid = digest.member.id
         sections = []
@@ -207,7 +207,7 @@ class Composer:
             for t in items:  # newest first already
                 if t.author_id == uid and t.is_new:
                     continue  # they started it
-                if marks.get((uid, t.id), 0) >= t.last_number:
+                if reads.thread_read(uid, t.id, t.last_number, t.last_at):
                     continue  # nothing in it they have not read
                 (new if t.is_new else active).append(t)
             if not new and not active:

@@ -1,7 +1,7 @@
 """Member-written HTML (already sanitised by convene.markup.render_markdown) made fit for email:
-inline styles on each tag, because mail clients ignore style sheets; and no remote images, which
-would tell the sender who opened the email and when (a tracking pixel by another name), so each
-image becomes a link to it."""
+inline styles on each tag, because mail clients ignore style sheets; links made absolute; and no
+remote images, which would tell the sender who opened the email and when (a tracking pixel by
+another name), so each image becomes a link to it."""
 
 from __future__ import annotations
 
@@ -42,6 +42,8 @@ def _image_as_link(match: re.Match[str]) -> str:
     return f'<a href="{src}" style="color:#0b5c8c;">[{alt}]</a>'
 
 
-def for_email(sanitised_html: str) -> Markup:
+def for_email(sanitised_html: str, base_url: str) -> Markup:
     html = _IMG.sub(_image_as_link, sanitised_html or "")
+    # Links within the site (mentions: /u/name) must work from a mail client too.
+    html = html.replace('href="/', f'href="{base_url}/')
     return Markup(_OPEN_TAG.sub(lambda m: f'<{m.group(1)} style="{STYLES[m.group(1)]}"', html))  # noqa: S704

@@ -26,9 +26,6 @@ class OutboxMessage(Model):
     user_id = fields.IntField(null=True, db_index=True)
     to_email = fields.CharField(max_length=254)
     subject = fields.CharField(max_length=300)
-    text = fields.TextField()
-    html = fields.TextField(null=True)
-    headers = fields.JSONField(default=dict)
     # Fixed at enqueue: if a crash makes us send again, the receiver sees the same message.
     message_id = fields.CharField(max_length=200)
     status = fields.CharEnumField(OutboxStatus, max_length=16, default=OutboxStatus.PENDING)
@@ -43,6 +40,25 @@ class OutboxMessage(Model):
     class Meta:
         table = "outbox"
         indexes = (("status", "next_attempt_at"),)
+
+
+class OutboxBody(Model):
+    """What a queued email says, kept apart from its delivery state. SQLite rewrites a whole row on
+    every UPDATE, and delivery updates the state row two or three times (claim, then sent or retry):
+    with the text and HTML in that row, a 30 KB digest was written six times over. Here it is
+    written once. Linked by the outbox key, so a batch of emails is inserted without first learning
+    the new rows' ids; deleting an OutboxMessage deletes its body (members/erasure.py relies on it)."""
+
+    id = fields.BigIntField(primary_key=True)
+    message: fields.OneToOneRelation[OutboxMessage] = fields.OneToOneField(
+        "digest.OutboxMessage", related_name="body", to_field="key", on_delete=fields.CASCADE
+    )
+    text = fields.TextField()
+    html = fields.TextField(null=True)
+    headers = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "outbox_bodies"
 
 
 # --- Member email preferences ---------------------------------------------------------------------

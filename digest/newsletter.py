@@ -19,7 +19,7 @@ from convene.markup import render_markdown
 from digest.context import Mailroom
 from digest.email_html import for_email
 from digest.models import DigestPreference, Newsletter, NewsletterStatus, OutboxMessage
-from digest.outbox import outbox_row
+from digest.outbox import insert_emails, new_email
 from digest.runner import failing_members
 from digest.schemas import NewsletterIn
 from digest.tokens import list_headers, unsubscribe_url
@@ -86,7 +86,7 @@ def render_newsletter(mailroom: Mailroom, newsletter: Newsletter, to: Recipient)
         "name": to.name,
         "subject": newsletter.subject,
         "body": newsletter.body,
-        "body_html": for_email(newsletter.body_html),
+        "body_html": for_email(newsletter.body_html, mailroom.settings.base_url),
         "unsubscribe_url": link,
         "settings_url": mailroom.url("/settings/email"),
         "dir": text_direction(locale),
@@ -137,7 +137,7 @@ async def _queue_batch(mailroom: Mailroom, newsletter: Newsletter, batch: list[R
     done = set(await OutboxMessage.filter(key__in=list(keys.values())).values_list("key", flat=True))
     now = mailroom.clock.now()
     rows = [
-        outbox_row(key=keys[r.id], kind="newsletter", to_email=r.email, now=now, domain=mailroom.outbox.domain,
+        new_email(key=keys[r.id], kind="newsletter", to_email=r.email, now=now, domain=mailroom.outbox.domain,
                    user_id=r.id, **render_newsletter(mailroom, newsletter, r))  # type: ignore[arg-type]  # fmt: skip
         for r in batch
         if keys[r.id] not in done
@@ -146,7 +146,7 @@ async def _queue_batch(mailroom: Mailroom, newsletter: Newsletter, batch: list[R
         return
     try:
         async with in_transaction() as conn:
-            await OutboxMessage.bulk_create(rows, using_db=conn)
+            await insert_emails(rows, using_db=conn)
     except IntegrityError:  # another runner is queueing the same newsletter: one at a time
         for r in batch:
             await mailroom.outbox.enqueue(key=keys[r.id], kind="newsletter", to_email=r.email, user_id=r.id,

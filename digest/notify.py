@@ -25,9 +25,9 @@ from tortoise.functions import Max
 from convene.db import in_transaction
 from convene.i18n import text_direction
 from digest.context import Mailroom
-from digest.forum_links import recent_notifications
+from digest.forum_links import forum_read_marks, recent_notifications
 from digest.models import NotificationMail
-from digest.outbox import outbox_row
+from digest.outbox import insert_emails, new_email
 from digest.preferences import load_prefs
 from digest.runner import failing_members
 from digest.tokens import list_headers, unsubscribe_url
@@ -108,6 +108,8 @@ async def send_due_notifications(mailroom: Mailroom) -> NotifyStats:
         }
         readable = await _readable(users)
         failing = await failing_members(list(users.values()))
+        # Seen on the thread's page counts as read, as much as opening the notification does.
+        marks = await forum_read_marks(list(users), now - LOOKBACK)
         for uid, items in due.items():
             stats.members += 1
             user = users.get(uid)
@@ -119,6 +121,7 @@ async def send_due_notifications(mailroom: Mailroom) -> NotifyStats:
                 kept = [
                     r for r in items
                     if wanted.get(r["kind"], False) and not r["read"] and r["visible"]
+                    and marks.get((uid, r["thread_id"]), 0) < r["number"]
                     and (groups is None or r["group_id"] in groups)
                 ]  # fmt: skip
             await _record(mailroom, uid, user, items, kept, now, stats)
@@ -138,7 +141,7 @@ async def _record(
     key = f"notify:{uid}:{first}"
     message = None
     if kept and user is not None:
-        message = outbox_row(key=key, kind="notifications", to_email=user["email"], now=now,
+        message = new_email(key=key, kind="notifications", to_email=user["email"], now=now,
                              domain=mailroom.outbox.domain, user_id=uid, **render_notifications(mailroom, user, kept))  # type: ignore[arg-type]  # fmt: skip
     batch = NotificationMail(user_id=uid, first_notification_id=first, last_notification_id=last,
                              count=len(kept) if message else 0, outbox_key=key if message else "", created_at=now)  # fmt: skip
@@ -146,7 +149,7 @@ async def _record(
         async with in_transaction() as conn:
             await batch.save(using_db=conn, force_create=True)
             if message is not None:
-                await message.save(using_db=conn, force_create=True)
+                await insert_emails([message], using_db=conn)
     except IntegrityError:
         stats.already += 1  # another runner emailed this batch first
         return

@@ -1,10 +1,6 @@
 """What happened to one member in particular, loaded for a batch of members at once: replies to
-their posts, mentions of them, and how far they have read each thread (items already read on the
-site are left out of the digest).
-
-"How far they have read" comes from the forum's read marks when that feature is installed
-(forum/unread.py), and always from the member's own posts: writing in a thread means having seen
-everything before it.
+their posts, mentions of them (the forum's notification rows), and what they have already read on
+the site (the forum's read marks and floor, and their own posts), which the digest leaves out.
 """
 
 from __future__ import annotations
@@ -16,7 +12,7 @@ from datetime import datetime
 from tortoise.expressions import Q
 from tortoise.functions import Max
 
-from digest.forum_links import forum_read_marks, mention_rows
+from digest.forum_links import forum_read_marks, mention_rows, read_floors, read_notifications
 from digest.window import chunks, excerpt
 from forum.models import Post
 
@@ -48,7 +44,8 @@ async def load_replies(user_ids: list[int], start: datetime, end: datetime) -> d
     found: dict[int, list[PersonalItem]] = defaultdict(list)
     for ids in chunks(user_ids):
         rows = (
-            await Post.filter(created_at__gte=start, created_at__lt=end, hidden_at=None, number__gt=1)
+            await Post.filter(created_at__gte=start, created_at__lt=end, number__gt=1)
+            .filter(hidden_at=None, deleted_at=None, thread__deleted_at=None)
             .filter(Q(parent__author_id__in=ids) | Q(parent_id=None, thread__author_id__in=ids))
             .values(*REPLY_COLUMNS)
         )
@@ -93,8 +90,27 @@ async def load_mentions(user_ids: list[int], start: datetime, end: datetime) -> 
     return found
 
 
-async def load_read_marks(user_ids: list[int], start: datetime, end: datetime) -> dict[tuple[int, int], int]:
-    """(member, thread) -> the highest post number the member has certainly seen."""
+@dataclass
+class ReadState:
+    """What a batch of members has read, by the forum's rules (forum/unread.py): a thread is read
+    up to its ThreadRead mark; everything written before the member's floor counts as read; a
+    notification opened on the site is read. Writing in a thread also means having read it."""
+
+    marks: dict[tuple[int, int], int]
+    floors: dict[int, datetime]
+    opened: set[tuple[int, int]]
+
+    def thread_read(self, uid: int, thread_id: int, last_number: int, last_at: datetime) -> bool:
+        floor = self.floors.get(uid)
+        return self.marks.get((uid, thread_id), 0) >= last_number or (floor is not None and last_at <= floor)
+
+    def post_read(self, uid: int, item: PersonalItem) -> bool:
+        return (uid, item.post_id) in self.opened or self.thread_read(uid, item.thread_id, item.number, item.at)
+
+
+async def load_read_state(joined: dict[int, datetime], start: datetime) -> ReadState:
+    """Read state for these members (id -> account creation) as it concerns posts since `start`."""
+    user_ids = list(joined)
     marks: dict[tuple[int, int], int] = {}
     for ids in chunks(user_ids):
         rows = (
@@ -106,7 +122,7 @@ async def load_read_marks(user_ids: list[int], start: datetime, end: datetime) -
         )
         for row in rows:
             marks[(row["author_id"], row["thread_id"])] = row["last"]
-    for (uid, tid), number in (await forum_read_marks(user_ids)).items():
-        if number > marks.get((uid, tid), 0):
-            marks[(uid, tid)] = number
-    return marks
+    for key, number in (await forum_read_marks(user_ids, start)).items():
+        if number > marks.get(key, 0):
+            marks[key] = number
+    return ReadState(marks, await read_floors(joined), await read_notifications(user_ids, start))

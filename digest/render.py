@@ -1,36 +1,33 @@
 """Turn a composed digest into an email: subject, text and HTML parts from the Jinja templates in
 templates/email/digest/, in the member's language and time zone, with the list headers.
 
-The templates get plain values (strings, numbers, absolute links) prepared here, so they stay
-simple and fast; everything a person reads in them goes through gettext.
+Built once per distinct content (DESIGN.md: building email costs more than sending it). The
+sections come ready made from digest/parts.py. The frame around them (greeting, heading, footer)
+is the same for every member who reads the same language over the same period, so body.txt and
+body.html are rendered once per (language, period, frequency) with markers where a member's own
+values go (their name, the blocks, their unsubscribe link), and each email fills those in. The
+subject depends only on the counts, so it is cached by them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from babel.dates import format_datetime, format_interval
+from babel.dates import format_interval
+from markupsafe import Markup, escape
 
 from convene.i18n import text_direction
 from digest.compose import Digest
 from digest.context import Mailroom
+from digest.parts import Fragments, Parts
 from digest.schedule import zone_of
-from digest.sources import ExtraItem
 from digest.tokens import list_headers, unsubscribe_url
 
-# Where "and N more" leads, per optional section.
-SECTION_PAGES = {
-    "closing": "/consultations",
-    "live": "/consultations",
-    "opened": "/consultations",
-    "opening": "/consultations",
-    "report": "/consultations",
-    "resources": "/library",
-    "members": "/members",
-}
+_SLOT = re.compile("\x00([a-z_]+)\x00")
 
 
 @dataclass
@@ -41,8 +38,8 @@ class Rendered:
     headers: dict[str, str]
 
 
-@lru_cache(maxsize=256)
-def _interval(start: datetime, end: datetime, zone_name: str, locale: str) -> str:
+@lru_cache(maxsize=512)
+def period_label(start: datetime, end: datetime, zone_name: str, locale: str) -> str:
     zone = zone_of(zone_name)
     first, last = start.astimezone(zone), end.astimezone(zone)
     try:
@@ -51,94 +48,88 @@ def _interval(start: datetime, end: datetime, zone_name: str, locale: str) -> st
         return f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"
 
 
-def _when(value: datetime, zone_name: str, locale: str) -> str:
-    try:
-        return format_datetime(value.astimezone(zone_of(zone_name)), "EEE d MMM, HH:mm", locale=locale)
-    except Exception:  # noqa: BLE001
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+class Shells:
+    """Templates rendered once with a marker in place of each member's own values, kept split at
+    the markers: filling one in is a join. Bounded like Fragments."""
+
+    def __init__(self, mailroom: Mailroom, size: int = 512) -> None:
+        self.mailroom = mailroom
+        self.size = size
+        self._items: dict[tuple[Any, ...], list[str]] = {}
+
+    def fill(self, name: str, locale: str, static: dict[str, Any], slots: dict[str, str]) -> str:
+        key = (name, locale, tuple(sorted(static.items())))
+        pieces = self._items.get(key)
+        if pieces is None:
+            marked = {slot: Markup(f"\x00{slot}\x00") for slot in slots}  # noqa: S704  our own marker
+            rendered = self.mailroom.templates.render_string(name, {**static, **marked}, locale)
+            pieces = _SLOT.split(rendered)  # static, slot name, static, slot name, ..., static
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[key] = pieces
+        return "".join(piece if i % 2 == 0 else slots[piece] for i, piece in enumerate(pieces))
 
 
-def _thread_url(mailroom: Mailroom, slug: str, thread_id: int, number: int | None = None) -> str:
-    path = f"/g/{slug}/t/{thread_id}"
-    return mailroom.url(path + (f"/p/{number}" if number and number > 1 else ""))
+@dataclass
+class Renderer:
+    """Everything a run keeps to render its digests: the shared pieces and the frames."""
+
+    mailroom: Mailroom
+    parts: Parts
+    shells: Shells
+    subjects: dict[tuple[Any, ...], str]
+
+    @classmethod
+    def for_run(cls, mailroom: Mailroom) -> Renderer:
+        return cls(mailroom, Parts(mailroom, Fragments()), Shells(mailroom), {})
 
 
-def digest_context(mailroom: Mailroom, digest: Digest, locale: str) -> dict[str, Any]:
-    member = digest.member
-    personal = [
-        {
-            "kind": item.kind,
-            "who": item.author_name,
-            "title": item.thread_title,
-            "group": item.group_name,
-            "url": _thread_url(mailroom, item.group_slug, item.thread_id, item.number),
-            "excerpt": item.excerpt,
-        }
-        for item in digest.personal
-    ]
-    groups = []
-    for section in digest.groups:
-        g = section.group
-        groups.append(
-            {
-                "name": g.name,
-                "url": mailroom.url(f"/g/{g.slug}"),
-                "new": [
-                    {"title": t.title, "url": _thread_url(mailroom, g.slug, t.id), "author": t.author_name,
-                     "excerpt": t.excerpt, "posts": t.new_posts}  # fmt: skip
-                    for t in section.new
-                ],
-                "more_new": section.more_new,
-                "active": [
-                    {"title": t.title, "url": _thread_url(mailroom, g.slug, t.id, t.last_number),
-                     "posts": t.new_posts}  # fmt: skip
-                    for t in section.active
-                ],
-                "more_active": section.more_active,
-            }
-        )
-    sections = [
-        {
-            "key": s.key,
-            "items": [_extra(mailroom, i, member.timezone, locale) for i in s.items],
-            "more": s.more,
-            "more_url": mailroom.url(SECTION_PAGES[s.key]),
-        }
-        for s in digest.sections
-    ]
-    return {
+def _subject(renderer: Renderer, digest: Digest, locale: str) -> str:
+    key = (locale, digest.frequency, tuple(sorted(digest.counts.items())))
+    found = renderer.subjects.get(key)
+    if found is None:
+        ctx = {"site_name": renderer.mailroom.settings.site_name, "frequency": digest.frequency, "counts": digest.counts}
+        found = " ".join(renderer.mailroom.templates.render_string("email/digest/subject.txt", ctx, locale).split())
+        if len(renderer.subjects) > 4096:
+            renderer.subjects.clear()
+        renderer.subjects[key] = found
+    return found
+
+
+def render_digest(mailroom: Mailroom, digest: Digest, renderer: Renderer | None = None) -> Rendered:
+    renderer = renderer or Renderer.for_run(mailroom)
+    parts, member = renderer.parts, digest.member
+    locale = mailroom.locale_of(member.locale)
+    period = (digest.period.start, digest.period.end)
+    blocks: list[tuple[str, Markup]] = []
+    if digest.personal:
+        blocks.append(parts.personal(digest.personal, digest.more_personal, locale))
+    blocks += [parts.group(section, period, locale) for section in digest.groups]
+    if digest.more_groups:
+        blocks.append(parts.more_groups(digest.more_groups, locale))
+    blocks += [parts.section(section, period, member.timezone, locale) for section in digest.sections]
+
+    subject = _subject(renderer, digest, locale)
+    link = unsubscribe_url(mailroom, member.id, "digest")
+    static = {
         "site_name": mailroom.settings.site_name,
         "base_url": mailroom.settings.base_url,
-        "name": member.name,
         "frequency": digest.frequency,
-        "period": _interval(digest.period.start, digest.period.end, member.timezone, locale),
-        "counts": digest.counts,
-        "personal": personal,
-        "more_personal": digest.more_personal,
-        "groups": groups,
-        "more_groups": digest.more_groups,
-        "groups_url": mailroom.url("/groups"),
-        "sections": sections,
+        "period": period_label(digest.period.start, digest.period.end, member.timezone, locale),
         "settings_url": mailroom.url("/settings/email"),
-        "unsubscribe_url": unsubscribe_url(mailroom, member.id, "digest"),
         "dir": text_direction(locale),
     }
-
-
-def _extra(mailroom: Mailroom, item: ExtraItem, zone: str, locale: str) -> dict[str, str]:
-    return {"title": item.title, "url": mailroom.url(item.path), "when": _when(item.at, zone, locale),
-            "detail": item.detail}  # fmt: skip
-
-
-def render_digest(mailroom: Mailroom, digest: Digest) -> Rendered:
-    locale = mailroom.locale_of(digest.member.locale)
-    ctx = digest_context(mailroom, digest, locale)
-    render = mailroom.templates.render_string
-    subject = " ".join(render("email/digest/subject.txt", ctx, locale).split())
-    ctx["subject"] = subject
-    return Rendered(
-        subject=subject,
-        text=render("email/digest/body.txt", ctx, locale),
-        html=render("email/digest/body.html", ctx, locale),
-        headers=list_headers(mailroom, digest.member.id, "digest", unsubscribe=ctx["unsubscribe_url"]),
+    text = renderer.shells.fill(
+        "email/digest/body.txt",
+        locale,
+        static,
+        {"name": member.name, "blocks": "\n" + "\n\n".join(t for t, _ in blocks), "unsubscribe_url": link},
     )
+    html = renderer.shells.fill(
+        "email/digest/body.html",
+        locale,
+        static,
+        {"subject": str(escape(subject)), "blocks": "\n".join(h for _, h in blocks), "unsubscribe_url": str(escape(link))},
+    )
+    return Rendered(subject=subject, text=text, html=html,
+                    headers=list_headers(mailroom, member.id, "digest", unsubscribe=link))  # fmt: skip

@@ -21,10 +21,10 @@ from tortoise.functions import Max
 from convene.db import in_transaction
 from digest.compose import MEMBER_COLUMNS, Composer, Digest, Due, Member
 from digest.context import Mailroom
-from digest.models import DigestRun, DigestRunStatus, EmailHealth, OutboxMessage
-from digest.outbox import outbox_row
+from digest.models import DigestRun, DigestRunStatus, EmailHealth
+from digest.outbox import NewEmail, insert_emails, new_email
 from digest.preferences import load_prefs
-from digest.render import render_digest
+from digest.render import Renderer, render_digest
 from digest.schedule import due_period, zone_of
 from members.models import User, UserStatus
 
@@ -94,15 +94,17 @@ async def find_due(rows: list[dict], now: datetime, stats: RunStats | None = Non
     return due
 
 
-def _rows_for(mailroom: Mailroom, digest: Digest, now: datetime) -> tuple[DigestRun, OutboxMessage | None]:
+def _rows_for(
+    mailroom: Mailroom, digest: Digest, now: datetime, renderer: Renderer
+) -> tuple[DigestRun, NewEmail | None]:
     member, period = digest.member, digest.period
     if digest.empty:
         run = DigestRun(user_id=member.id, period_start=period.start, period_end=period.end,
                         status=DigestRunStatus.EMPTY, items=0, outbox_key="", created_at=now)  # fmt: skip
         return run, None
     key = digest_key(member.id, period.start)
-    email = render_digest(mailroom, digest)
-    message = outbox_row(
+    email = render_digest(mailroom, digest, renderer)
+    message = new_email(
         key=key,
         kind="digest",
         to_email=member.email,
@@ -119,27 +121,27 @@ def _rows_for(mailroom: Mailroom, digest: Digest, now: datetime) -> tuple[Digest
     return run, message
 
 
-async def record(mailroom: Mailroom, digests: list[Digest], now: datetime, stats: RunStats) -> None:
+async def record(
+    mailroom: Mailroom, digests: list[Digest], now: datetime, stats: RunStats, renderer: Renderer
+) -> None:
     """Write each digest's period and email. One transaction for the batch; if another runner got
     to some of these periods first, the batch rolls back and each is retried on its own."""
-    pairs = [_rows_for(mailroom, d, now) for d in digests]
+    pairs = [_rows_for(mailroom, d, now, renderer) for d in digests]
     if not pairs:
         return
     try:
         async with in_transaction() as conn:
             await DigestRun.bulk_create([run for run, _ in pairs], using_db=conn)
-            messages = [m for _, m in pairs if m is not None]
-            if messages:
-                await OutboxMessage.bulk_create(messages, using_db=conn)
+            await insert_emails([m for _, m in pairs if m is not None], using_db=conn)
     except IntegrityError:
         for digest in digests:
             # Fresh rows: the failed bulk insert may have numbered the old ones.
-            run, message = _rows_for(mailroom, digest, now)
+            run, message = _rows_for(mailroom, digest, now, renderer)
             try:
                 async with in_transaction() as conn:
                     await run.save(using_db=conn, force_create=True)
                     if message is not None:
-                        await message.save(using_db=conn, force_create=True)
+                        await insert_emails([message], using_db=conn)
             except IntegrityError:
                 stats.already += 1
                 continue
@@ -149,7 +151,7 @@ async def record(mailroom: Mailroom, digests: list[Digest], now: datetime, stats
         _count(stats, message)
 
 
-def _count(stats: RunStats, message: OutboxMessage | None) -> None:
+def _count(stats: RunStats, message: NewEmail | None) -> None:
     if message is None:
         stats.empty += 1
     else:
@@ -167,6 +169,7 @@ async def send_due_digests(
     `after_batch()` after each commit (the app kicks the outbox there, so sending starts at once)."""
     now = mailroom.clock.now()
     composer = Composer(now)
+    renderer = Renderer.for_run(mailroom)  # pieces rendered once per run, shared by every email showing them
     stats = RunStats()
     total = await User.filter(status=UserStatus.ACTIVE).count() if progress else 0
     last_id = 0
@@ -184,7 +187,7 @@ async def send_due_digests(
         due = await find_due(rows, now, stats)
         stats.due += len(due)
         if due:
-            await record(mailroom, await composer.compose(due), now, stats)
+            await record(mailroom, await composer.compose(due), now, stats, renderer)
             if after_batch is not None:
                 after_batch()
         if progress is not None:

@@ -86,7 +86,7 @@ async def load_window(start: datetime, end: datetime) -> Window:
     window = Window(start, end)
     # One row per thread with visible posts in the period: how many, the last number, when.
     stats = (
-        await Post.filter(created_at__gte=start, created_at__lt=end, hidden_at=None)
+        await Post.filter(created_at__gte=start, created_at__lt=end, hidden_at=None, deleted_at=None)
         .annotate(n=Count("id"), last=Max("number"), at=Max("created_at"))
         .group_by("thread_id")
         .values("thread_id", "n", "last", "at")
@@ -94,7 +94,7 @@ async def load_window(start: datetime, end: datetime) -> Window:
     by_thread = {row["thread_id"]: row for row in stats}
     new_ids: list[int] = []
     for ids in chunks(list(by_thread)):
-        rows = await Thread.filter(id__in=ids).values(
+        rows = await Thread.filter(id__in=ids, deleted_at=None).values(
             "id", "group_id", "title", "author_id", "author__name", "created_at"
         )
         for row in rows:
@@ -117,7 +117,10 @@ async def load_window(start: datetime, end: datetime) -> Window:
                 new_ids.append(row["id"])
     excerpts: dict[int, str] = {}
     for ids in chunks(new_ids):
-        for row in await Post.filter(thread_id__in=ids, number=1, hidden_at=None).values("thread_id", "body_html"):
+        rows = await Post.filter(thread_id__in=ids, number=1, hidden_at=None, deleted_at=None).values(
+            "thread_id", "body_html"
+        )
+        for row in rows:
             excerpts[row["thread_id"]] = excerpt(row["body_html"])
     for items in window.by_group.values():
         for item in items:

@@ -141,13 +141,15 @@ def thread_is_locked(thread: Any, now: datetime) -> bool:
     return getattr(thread, "locked_at", None) is not None or (closes_at is not None and closes_at <= now)
 
 
-def thread_refusal(access: GroupAccess, thread: Any, now: datetime, *, writing: bool) -> ConveneError | None:
+def thread_refusal(
+    access: GroupAccess, thread: Any, now: datetime | None, *, writing: bool
+) -> ConveneError | None:
     """The thread-level rules on top of the group's: a deleted thread does not exist except for
     the group's moderators; a locked or closed one takes no new replies or edits (`writing`),
     except from its moderators, who may still explain why they locked it."""
     if getattr(thread, "deleted_at", None) is not None and not access.can_moderate:
         return NotFound()
-    if writing and thread_is_locked(thread, now) and not access.can_moderate:
+    if writing and now is not None and thread_is_locked(thread, now) and not access.can_moderate:
         if getattr(thread, "locked_at", None) is None:
             when = thread.closes_at.strftime("%d %B %Y")
             return Conflict(f"This thread closed on {when}, so it no longer takes new replies or edits.")

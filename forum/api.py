@@ -7,6 +7,7 @@ and never a validation answer that would reveal more.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -73,7 +74,10 @@ def group_out(access: GroupAccess) -> GroupOut:
     )
 
 
-def thread_out(row: dict[str, Any]) -> ThreadOut:
+def thread_out(row: dict[str, Any], now: datetime | None = None) -> ThreadOut:
+    closes_at = row.get("closes_at")
+    closed = closes_at is not None and now is not None and closes_at <= now
+    first_unread = row.get("first_unread")
     return ThreadOut(
         id=row["id"],
         group=row["group__slug"],
@@ -83,6 +87,12 @@ def thread_out(row: dict[str, Any]) -> ThreadOut:
         last_post_at=row["last_post_at"],
         post_count=row["post_count"],
         url=f"/g/{row['group__slug']}/t/{row['id']}",
+        pinned=row.get("pinned_at") is not None,
+        locked=row.get("locked_at") is not None or closed,
+        closes_at=closes_at,
+        deleted=row.get("deleted_at") is not None,
+        unread=row.get("unread"),
+        first_unread_url=f"/g/{row['group__slug']}/t/{row['id']}/p/{first_unread}" if first_unread else None,
     )
 
 
@@ -98,6 +108,10 @@ def _thread_row(thread: Thread, slug: str) -> dict[str, Any]:
         "created_at": thread.created_at,
         "last_post_at": thread.last_post_at,
         "post_count": thread.post_count,
+        "pinned_at": thread.pinned_at,
+        "locked_at": thread.locked_at,
+        "closes_at": thread.closes_at,
+        "deleted_at": thread.deleted_at,
     }
 
 
@@ -115,6 +129,11 @@ def post_out(row: dict[str, Any], slug: str) -> PostOut:
         created_at=row["created_at"],
         url=f"/g/{slug}/t/{row['thread_id']}/p/{row['number']}",
         hidden=row.get("hidden", False),
+        deleted=row.get("deleted", False),
+        deleted_by=row.get("deleted_by"),
+        delete_reason=row.get("delete_reason") or "",
+        edited_at=row.get("edited_at"),
+        edit_count=row.get("edit_count") or 0,
     )
 
 
@@ -273,7 +292,7 @@ async def api_list_threads(request: Request) -> JSONResponse:
     )
     return json_response(
         ThreadListOut(
-            threads=[thread_out(r) for r in rows],
+            threads=[thread_out(r, request.app.state.clock.now()) for r in rows],
             page=pagination.page,
             pages=pagination.pages,
             per_page=pagination.per_page,
@@ -304,7 +323,7 @@ async def api_get_thread(request: Request) -> JSONResponse:
     slug = access.group.slug
     return json_response(
         ThreadDetailOut(
-            thread=thread_out(_thread_row(thread, slug)),
+            thread=thread_out(_thread_row(thread, slug), request.app.state.clock.now()),
             view=view,
             posts=[post_out(r, slug) for r in rows],
             page=pagination.page,

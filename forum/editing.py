@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 
 from convene.api import validate
 from convene.clock import Clock
-from convene.errors import Conflict, Forbidden, Invalid, NotFound
+from convene.errors import Conflict, ConveneError, Forbidden, Invalid, NotAuthenticated, NotFound
 from forum.access import GroupAccess, Need, check_thread_writable, get_access, thread_refusal
 from forum.depth_schemas import DeleteIn, PostEditIn
 from forum.mentions import render_post
@@ -66,12 +66,15 @@ async def get_post_context(
 ) -> PostContext:
     """A post the viewer may read, by id or by (thread, number). A post in a thread they may not
     read, or asked for under another group's address, does not exist as far as they can tell."""
-    query = Post.filter(id=post_id) if post_id is not None else Post.filter(thread_id=thread_id, number=number)
+    if post_id is not None:
+        query = Post.filter(id=post_id)
+    else:
+        query = Post.filter(thread_id=thread_id, number=number)
     post = await query.first().select_related("thread__group")
     if post is None or (slug is not None and post.thread.group.slug != slug):
         raise NotFound("There is no such post.")
     access = (await get_access(viewer, post.thread.group)).require(Need.READ_THREAD)
-    error = thread_refusal(access, post.thread, post.created_at, writing=False)
+    error = thread_refusal(access, post.thread, None, writing=False)
     if error is not None:
         raise error
     return PostContext(access, post.thread, post)
@@ -84,7 +87,8 @@ def redact_deleted(rows: list[dict[str, Any]], *, reveal: bool) -> list[dict[str
         row["deleted"] = row.get("deleted_at") is not None
         row["deleted_by"] = None
         if row["deleted"]:
-            by_author = row.get("deleted_by_id") is not None and row.get("deleted_by_id") == row.get("author_id")
+            deleter = row.get("deleted_by_id")
+            by_author = deleter is not None and deleter == row.get("author_id")
             row["deleted_by"] = DELETED_BY_AUTHOR if by_author else DELETED_BY_MODERATOR
             if not reveal:
                 row["body_html"] = ""
@@ -97,7 +101,13 @@ def redact_deleted(rows: list[dict[str, Any]], *, reveal: bool) -> list[dict[str
 # ---- Permission ----
 
 
+def _signed_in(ctx: PostContext) -> None:
+    if ctx.access.actor is None:
+        raise NotAuthenticated("Please sign in first.")
+
+
 def check_can_edit_post(ctx: PostContext, now: Any) -> None:
+    _signed_in(ctx)
     access = ctx.access
     if access.can_moderate:
         return
@@ -112,9 +122,7 @@ def check_can_edit_post(ctx: PostContext, now: Any) -> None:
 def can_edit_post(ctx: PostContext, now: Any) -> bool:
     try:
         check_can_edit_post(ctx, now)
-    except (Forbidden, Conflict, NotFound):
-        return False
-    except Exception:  # noqa: BLE001  any refusal (not signed in, not a member) means no
+    except ConveneError:  # any refusal (not signed in, not a member, locked) means no
         return False
     return True
 
@@ -136,8 +144,9 @@ async def record_revision(
 ) -> int:
     """Append a version of a post (inside the caller's transaction, after it has taken the
     post's write lock). On the first edit the original is stored first, as number 1."""
-    row = await PostRevision.filter(post_id=post.id).using_db(using_db).annotate(top=Max("number")).first()
-    top = getattr(row, "top", None) or 0 if row is not None else 0
+    revisions = PostRevision.filter(post_id=post.id).using_db(using_db)
+    row = await revisions.annotate(top=Max("number")).first().values("top")
+    top = (row or {}).get("top") or 0
     if top == 0:
         await PostRevision.create(
             post_id=post.id,
@@ -185,6 +194,7 @@ def _diff(old: str, new: str) -> list[dict[str, str]]:
 async def list_revisions(ctx: PostContext) -> list[dict[str, Any]]:
     """Every version of a post, newest first, each with its diff from the one before. For the
     post's author and the group's moderators; a deleted post's versions for moderators only."""
+    _signed_in(ctx)
     if not (ctx.access.can_moderate or ctx.is_author):
         raise Forbidden("Only the author and the group's moderators can see the earlier versions of a post.")
     if ctx.post.deleted_at is not None and not ctx.access.can_moderate:
@@ -222,7 +232,7 @@ async def list_revisions(ctx: PostContext) -> list[dict[str, Any]]:
 
 
 async def do_edit_post(
-    actor: Any, ctx: PostContext, *, body: str, clock: Clock, title: str | None = None, reason: str = ""
+    ctx: PostContext, *, body: str, clock: Clock, title: str | None = None, reason: str = ""
 ) -> Post:
     """Change a post's text (and, for the opening post, the thread's title), keeping the old
     version. Mentions the edit adds are notified once; nothing changes if nothing changed."""
@@ -241,10 +251,7 @@ async def do_edit_post(
         # Bumping the counter first takes the post's write lock, so two edits queue up and
         # each revision number is read after the one before it was written.
         await Post.filter(id=post.id).using_db(conn).update(edit_count=F("edit_count") + 1, edited_at=now)
-        current = await Post.get(id=post.id).using_db(conn)
-        current.body, current.body_html = post.body, post.body_html  # the version being replaced
-        fresh = await Post.get(id=post.id).using_db(conn)
-        current.body, current.body_html = fresh.body, fresh.body_html
+        current = await Post.get(id=post.id).using_db(conn)  # the version being replaced
         await record_revision(
             current, thread, body=data.body, body_html=rendered.html, title=new_title,
             editor=editor, reason=data.reason, now=now, using_db=conn,
@@ -284,11 +291,12 @@ async def _others_replied(thread: Thread, author_id: int) -> bool:
     )
 
 
-async def do_delete_post(actor: Any, ctx: PostContext, *, reason: str = "", clock: Clock) -> Post:
+async def do_delete_post(ctx: PostContext, *, reason: str = "", clock: Clock) -> Post:
     """Delete a post softly (the opening post: the whole thread). Authors delete their own;
     moderators any, giving a reason when it is someone else's."""
     now = clock.now()
     access, post, thread = ctx.access, ctx.post, ctx.thread
+    _signed_in(ctx)
     data = validate(DeleteIn, {"reason": reason})
     if post.deleted_at is not None:
         raise Conflict("This post is already deleted.")
@@ -303,25 +311,33 @@ async def do_delete_post(actor: Any, ctx: PostContext, *, reason: str = "", cloc
                 "replies too. Edit your post instead, or ask a moderator of the group."
             )
     elif not ctx.is_author and not data.reason:
-        raise Invalid(fields={"reason": "Say why you are deleting this post: the reason is kept for moderators."})
+        raise Invalid(
+            fields={"reason": "Say why you are deleting this post: the reason is kept for moderators."}
+        )
     deleter = access.actor
     async with in_transaction() as conn:
-        changed = await Post.filter(id=post.id, deleted_at=None).using_db(conn).update(
-            deleted_at=now, deleted_by_id=deleter.id if deleter else None, delete_reason=data.reason
+        changed = (
+            await Post.filter(id=post.id, deleted_at=None)
+            .using_db(conn)
+            .update(deleted_at=now, deleted_by_id=deleter.id if deleter else None, delete_reason=data.reason)
         )
         if not changed:
             raise Conflict("This post is already deleted.")
         whole_thread = post.number == 1 and thread.deleted_at is None
         if whole_thread:
-            await Thread.filter(id=thread.id).using_db(conn).update(
-                deleted_at=now, deleted_by_id=deleter.id if deleter else None
+            await (
+                Thread.filter(id=thread.id)
+                .using_db(conn)
+                .update(deleted_at=now, deleted_by_id=deleter.id if deleter else None)
             )
             await Group.filter(id=ctx.group.id).using_db(conn).update(thread_count=F("thread_count") - 1)
         await _after_visibility_change(post, thread, whole_thread, clock, conn)
         if not ctx.is_author or post.number == 1:
             await do_record_audit(
-                deleter, "thread.delete" if post.number == 1 else "post.delete", target_type="post",
-                target_id=post.id, group_id=ctx.group.id, reason=data.reason,
+                deleter, "thread.delete" if post.number == 1 else "post.delete",
+                target_type="thread" if post.number == 1 else "post",
+                target_id=thread.id if post.number == 1 else post.id, group_id=ctx.group.id,
+                reason=data.reason,
                 data={"thread_id": thread.id, "number": post.number, "by_author": ctx.is_author},
                 clock=clock, using_db=conn,
             )  # fmt: skip
@@ -332,15 +348,18 @@ async def do_delete_post(actor: Any, ctx: PostContext, *, reason: str = "", cloc
     return post
 
 
-async def do_restore_post(actor: Any, ctx: PostContext, *, clock: Clock, reason: str = "") -> Post:
+async def do_restore_post(ctx: PostContext, *, clock: Clock, reason: str = "") -> Post:
     """A moderator brings a deleted post back (the opening post: the whole thread)."""
+    _signed_in(ctx)
     ctx.access.require(Need.MODERATE)
     post, thread = ctx.post, ctx.thread
     if post.deleted_at is None:
         raise Conflict("This post is not deleted.")
     async with in_transaction() as conn:
-        changed = await Post.filter(id=post.id, deleted_at__isnull=False).using_db(conn).update(
-            deleted_at=None, deleted_by_id=None, delete_reason=""
+        changed = (
+            await Post.filter(id=post.id, deleted_at__isnull=False)
+            .using_db(conn)
+            .update(deleted_at=None, deleted_by_id=None, delete_reason="")
         )
         if not changed:
             raise Conflict("This post is not deleted.")
@@ -350,8 +369,9 @@ async def do_restore_post(actor: Any, ctx: PostContext, *, clock: Clock, reason:
             await Group.filter(id=ctx.group.id).using_db(conn).update(thread_count=F("thread_count") + 1)
         await _after_visibility_change(post, thread, whole_thread, clock, conn, restoring=True)
         await do_record_audit(
-            ctx.access.actor, "thread.restore" if post.number == 1 else "post.restore", target_type="post",
-            target_id=post.id, group_id=ctx.group.id, reason=reason,
+            ctx.access.actor, "thread.restore" if post.number == 1 else "post.restore",
+            target_type="thread" if post.number == 1 else "post",
+            target_id=thread.id if post.number == 1 else post.id, group_id=ctx.group.id, reason=reason,
             data={"thread_id": thread.id, "number": post.number}, clock=clock, using_db=conn,
         )  # fmt: skip
     post.deleted_at, post.delete_reason = None, ""
@@ -367,12 +387,15 @@ async def _after_visibility_change(
     """Keep search and the moderation queue in step: a deleted post (or every post of a deleted
     thread) leaves the index and its open flags leave the queue; a restored one comes back."""
     from forum.moderation import withdraw_flags
-    from forum.search import index_post
+    from forum.search import index_post, unindex_post
 
     ids = [post.id]
     if whole_thread:
         ids = list(await Post.filter(thread_id=thread.id).using_db(conn).values_list("id", flat=True))
     for pid in ids:
-        await index_post(pid, using_db=conn)  # takes deleted posts out, puts restored ones back
+        if restoring:
+            await index_post(pid, using_db=conn)  # a hidden or deleted reply stays out
+        else:
+            await unindex_post(pid, using_db=conn)
     if not restoring:
         await withdraw_flags(post.id, clock)

@@ -35,8 +35,8 @@ def _stamp(when: datetime) -> str:
 
 
 def _visible() -> dict[str, Any]:
-    # Soft deletion (forum/editing.py) adds Post.deleted_at; deleted posts are never in a feed.
-    return {"hidden_at": None, **({"deleted_at": None} if "deleted_at" in Post._meta.fields_map else {})}
+    # Hidden and deleted posts, and deleted threads, are never in a feed.
+    return {"hidden_at": None, "deleted_at": None, "thread__deleted_at": None}
 
 
 async def _public_group(slug: str) -> Group:
@@ -137,7 +137,7 @@ async def get_group_feed(slug: str, *, base_url: str, site_name: str) -> bytes:
 async def get_thread_feed(slug: str, thread_id: int, *, base_url: str, site_name: str) -> bytes:
     """A thread of a public group: its latest posts, newest first."""
     group = await _public_group(slug)
-    thread = await Thread.get_or_none(id=thread_id, group_id=group.id)
+    thread = await Thread.get_or_none(id=thread_id, group_id=group.id, deleted_at=None)
     if thread is None:
         raise NotFound()
     posts = (

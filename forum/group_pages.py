@@ -37,15 +37,19 @@ def form_problem(exc: ConveneError, default_field: str) -> dict[str, str]:
 async def home(request: Request) -> Response:
     viewer = request.user
     groups, _ = await service.list_groups(viewer)
+    mine = await service.list_my_groups(viewer)
+    readable = {a.group.id for a in [*groups[:12], *mine] if a.can_read}
     return render(
         request,
         "home.html",
         {
-            "mine": await service.list_my_groups(viewer),
+            "mine": mine,
             "groups": groups[:12],
             "more_groups": len(groups) > 12,
             "latest": await service.list_latest_threads(viewer, limit=12),
             "can_create": service.can_create_group(viewer),
+            # Threads with posts new to the member, per group (forum/unread.py).
+            "unread_counts": await service.count_unread_by_group(viewer, sorted(readable)),
         },
     )
 
@@ -64,6 +68,9 @@ async def groups_index(request: Request) -> Response:
                 a for a in await service.list_my_groups(request.user) if a.status == MembershipStatus.INVITED
             ],
             "can_create": service.can_create_group(request.user),
+            "unread_counts": await service.count_unread_by_group(
+                request.user, [a.group.id for a in groups if a.can_read]
+            ),
         },
     )
 

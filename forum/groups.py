@@ -23,6 +23,7 @@ from convene.markup import render_markdown
 from forum.access import GroupAccess, Need, check_can_create_group, effective_actor, get_access
 from forum.models import Group, GroupRole, Membership, MembershipStatus, Visibility
 from forum.schemas import GroupIn, GroupPatch, Pagination
+from members.audit import do_record_audit
 from members.models import User, UserStatus
 
 GROUPS_PER_PAGE = 50
@@ -69,6 +70,17 @@ async def _other_moderators(group: Group, user_id: int) -> int:
         .exclude(user_id=user_id)
         .count()
     )
+
+
+async def _audit(
+    access: GroupAccess, action: str, group: Group, clock: Clock, *, target_id: int, data: dict | None = None
+) -> None:
+    """A moderator's change to a group or its members goes to the audit log (members/audit.py)."""
+    target_type = "group" if action == "group.update" else "user"
+    await do_record_audit(
+        access.actor, action, target_type=target_type, target_id=target_id, group_id=group.id,
+        data=data or {}, clock=clock,
+    )  # fmt: skip
 
 
 LAST_MODERATOR = (
@@ -136,7 +148,7 @@ async def do_update_group(
     visibility: Visibility | None = None,
 ) -> Group:
     """Change a group's name, description or visibility. Its address (slug) never changes."""
-    (await get_access(actor, group)).require(Need.MODERATE)
+    access = (await get_access(actor, group)).require(Need.MODERATE)
     data = validate(GroupPatch, {"name": name, "description": description, "visibility": visibility})
     changes: dict[str, Any] = {}
     if data.name is not None:
@@ -147,7 +159,13 @@ async def do_update_group(
     if data.visibility is not None:
         changes["visibility"] = data.visibility
     if changes:
-        await Group.filter(id=group.id).update(**changes)
+        before = {"name": group.name, "visibility": str(group.visibility)}
+        async with in_transaction():
+            await Group.filter(id=group.id).update(**changes)
+            await _audit(access, "group.update", group, clock, target_id=group.id, data={
+                "changed": sorted(changes), "before": before,
+                "after": {k: str(v) for k, v in changes.items() if k in ("name", "visibility")},
+            })  # fmt: skip
         for key, value in changes.items():
             setattr(group, key, value)
     return group
@@ -316,7 +334,7 @@ async def do_invite_member(actor: User, group: Group, user: User, *, clock: Cloc
 
 async def do_approve_member(actor: User, group: Group, user_id: int, *, clock: Clock) -> Membership:
     """A moderator lets in someone who asked to join."""
-    (await get_access(actor, group)).require(Need.MODERATE)
+    access = (await get_access(actor, group)).require(Need.MODERATE)
     async with in_transaction():
         await _lock_group(group.id)
         membership = await Membership.get_or_none(group_id=group.id, user_id=user_id)
@@ -329,6 +347,7 @@ async def do_approve_member(actor: User, group: Group, user_id: int, *, clock: C
         membership.status, membership.created_at = MembershipStatus.ACTIVE, clock.now()
         await membership.save(update_fields=["status", "created_at"])
         await _recount_members(group)
+        await _audit(access, "group.member_approve", group, clock, target_id=user_id)
     return membership
 
 
@@ -339,14 +358,18 @@ async def do_remove_member(actor: User, group: Group, user_id: int, *, clock: Cl
     if access.actor is not None and access.actor.id == user_id:
         return await do_leave_group(actor, group, clock=clock)
     access.require(Need.MODERATE)
-    return await _remove(group, user_id, "That person is not a member of this group.")
+    membership = await _remove(group, user_id, "That person is not a member of this group.")
+    await _audit(
+        access, "group.member_remove", group, clock, target_id=user_id, data={"was": str(membership.status)}
+    )
+    return membership
 
 
 async def do_set_member_role(
     actor: User, group: Group, user_id: int, *, role: GroupRole, clock: Clock
 ) -> Membership:
     """Promote a member to moderator, or make a moderator an ordinary member again."""
-    (await get_access(actor, group)).require(Need.MODERATE)
+    access = (await get_access(actor, group)).require(Need.MODERATE)
     async with in_transaction():
         await _lock_group(group.id)
         membership = await Membership.get_or_none(group_id=group.id, user_id=user_id)
@@ -355,8 +378,18 @@ async def do_set_member_role(
         if role == GroupRole.MEMBER and membership.role == GroupRole.MODERATOR:
             if await _other_moderators(group, user_id) == 0:
                 raise Conflict(LAST_MODERATOR)
+        was = str(membership.role)
         membership.role = role
         await membership.save(update_fields=["role"])
+        if was != str(role):
+            await _audit(
+                access,
+                "group.member_role",
+                group,
+                clock,
+                target_id=user_id,
+                data={"from": was, "to": str(role)},
+            )
     return membership
 
 

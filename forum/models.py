@@ -246,6 +246,30 @@ class ThreadRead(Model):
         unique_together = (("user", "thread"),)
 
 
+class ThreadMove(Model):
+    """A thread moved from one group to another (forum/thread_tools.py). Its addresses under a
+    group it was moved out of redirect to where it is now, for those who may read it there."""
+
+    id = fields.IntField(primary_key=True)
+    thread: fields.ForeignKeyRelation[Thread] = fields.ForeignKeyField(
+        "forum.Thread", related_name="moves", on_delete=fields.CASCADE
+    )
+    from_group: fields.ForeignKeyRelation[Group] = fields.ForeignKeyField(
+        "forum.Group", related_name=False, on_delete=fields.CASCADE
+    )
+    to_group: fields.ForeignKeyRelation[Group] = fields.ForeignKeyField(
+        "forum.Group", related_name=False, on_delete=fields.CASCADE
+    )
+    moved_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    moved_at = fields.DatetimeField()
+
+    class Meta:
+        table = "thread_moves"
+        indexes = (("thread_id", "from_group_id"),)
+
+
 class ReadMark(Model):
     """A member's "mark everything read": every post written before all_read_at counts as read.
     Without a row, the member's account creation time plays that part."""

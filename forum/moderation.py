@@ -72,7 +72,7 @@ async def get_post_for(viewer: Any, post_id: int, need: Need, slug: str | None =
     post = await Post.get_or_none(id=post_id).select_related("thread__group", "author")
     if post is None or (slug is not None and post.thread.group.slug != slug):
         raise NotFound("There is no such post.")
-    if getattr(post, "deleted_at", None) is not None:  # soft deletion (forum/editing.py)
+    if post.deleted_at is not None or post.thread.deleted_at is not None:  # forum/editing.py
         raise NotFound("That post has been deleted.")
     access = (await get_access(viewer, post.thread.group)).require(Need.READ_THREAD).require(need)
     return PostInGroup(post, access)
@@ -254,10 +254,12 @@ async def do_dismiss_flags(
     return resolved
 
 
-async def withdraw_flags(post_id: int, clock: Clock) -> int:
+async def withdraw_flags(post_id: int, clock: Clock, *, using_db: Any = None) -> int:
     """For deletion (forum/editing.py): a deleted post's open flags leave the queue."""
-    return await Flag.filter(post_id=post_id, resolved_at=None).update(
-        resolved_at=clock.now(), resolution=FlagResolution.WITHDRAWN, open_key=None
+    return (
+        await Flag.filter(post_id=post_id, resolved_at=None)
+        .using_db(using_db)
+        .update(resolved_at=clock.now(), resolution=FlagResolution.WITHDRAWN, open_key=None)
     )
 
 
@@ -300,7 +302,8 @@ _QUEUE_POST_COLUMNS = (
 
 
 async def _queue(group_id: int | None, page: int) -> QueuePage:
-    flags = Flag.filter(resolved_at=None)
+    # Deleted posts and threads have left the conversation, and so the queue.
+    flags = Flag.filter(resolved_at=None, post__deleted_at=None, post__thread__deleted_at=None)
     if group_id is not None:
         flags = flags.filter(post__thread__group_id=group_id)
     total = len(await flags.distinct().values_list("post_id", flat=True))
@@ -342,14 +345,6 @@ async def list_site_queue(viewer: Any, *, page: int = 1) -> QueuePage:
     """Every group's open flags: administrators only."""
     check_is_admin(viewer)
     return await _queue(None, page)
-
-
-async def count_open_flags(group_id: int) -> int:
-    return len(
-        await Flag.filter(resolved_at=None, post__thread__group_id=group_id)
-        .distinct()
-        .values_list("post_id", flat=True)
-    )
 
 
 async def list_post_flags(

@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
-from tortoise.expressions import Case, Q, Subquery, Value, When
+from tortoise.expressions import Q, RawSQL, Subquery
 
 from convene.clock import Clock
 from convene.errors import NotAuthenticated, NotFound
@@ -101,9 +101,7 @@ async def _readers(group: Group, user_ids: list[int], using_db: Any) -> list[int
         m.user_id: m  # type: ignore[attr-defined]
         for m in await Membership.filter(group_id=group.id, user_id__in=user_ids).using_db(using_db)
     }
-    return [
-        u.id for u in users if GroupAccess(u, group, memberships.get(u.id)).allows(Need.READ_THREAD)
-    ]
+    return [u.id for u in users if GroupAccess(u, group, memberships.get(u.id)).allows(Need.READ_THREAD)]
 
 
 # ---- Reading ----
@@ -160,7 +158,8 @@ async def list_notifications(
         query = query.filter(read_at=None)
     pagination = Pagination.clamp(page, NOTIFICATIONS_PER_PAGE, total)
     rows = (
-        await query.annotate(unread=Case(When(read_at__isnull=True, then=Value(1)), default=Value(0)))
+        # Raw CASE: a parameterised one gives PostgreSQL constants of unknown (text) type.
+        await query.annotate(unread=RawSQL('CASE WHEN "notifications"."read_at" IS NULL THEN 1 ELSE 0 END'))
         .order_by("-unread", "-created_at", "-id")
         .offset(pagination.offset)
         .limit(pagination.per_page)
@@ -169,9 +168,7 @@ async def list_notifications(
     return [_row(r) for r in rows], pagination, unread
 
 
-async def do_mark_notifications_read(
-    viewer: Any, *, clock: Clock, ids: Iterable[int] | None = None
-) -> int:
+async def do_mark_notifications_read(viewer: Any, *, clock: Clock, ids: Iterable[int] | None = None) -> int:
     """Mark the member's notifications read: these ids, or all of them. Returns how many changed."""
     actor = _actor(viewer)
     query = Notification.filter(user_id=actor.id, read_at=None)

@@ -217,6 +217,13 @@ class ThreadOut(BaseModel):
     last_post_at: datetime
     post_count: int
     url: str
+    # Thread tools and unread marks (forum/thread_tools.py, forum/unread.py).
+    pinned: bool = False
+    locked: bool = False  # locked by a moderator, or its closing date has passed: no new replies
+    closes_at: datetime | None = None
+    deleted: bool = False  # only moderators ever see a deleted thread
+    unread: int | None = None  # posts new to you (signed-in members only)
+    first_unread_url: str | None = None
 
 
 class ThreadListOut(BaseModel):
@@ -240,6 +247,12 @@ class PostOut(BaseModel):
     created_at: datetime
     url: str
     hidden: bool = False  # hidden by a moderator: body and body_html are empty except for moderators
+    # Editing and deletion (forum/editing.py): a deleted post's text and reason go to moderators only.
+    deleted: bool = False
+    deleted_by: str | None = None  # "author" | "moderator"
+    delete_reason: str = ""
+    edited_at: datetime | None = None
+    edit_count: int = 0
 
 
 class ThreadDetailOut(BaseModel):

@@ -157,9 +157,9 @@ async def create_search_schema(conn: Any = None) -> None:
 
 
 def _visible_filter() -> dict[str, Any]:
-    # Soft deletion (forum/editing.py) adds Post.deleted_at; a deleted post is never searchable.
-    fields = Post._meta.fields_map
-    return {"hidden_at": None, **({"deleted_at": None} if "deleted_at" in fields else {})}
+    # Hidden (forum/moderation.py) and deleted posts, and every post of a deleted thread
+    # (forum/editing.py), are never searchable.
+    return {"hidden_at": None, "deleted_at": None, "thread__deleted_at": None}
 
 
 async def unindex_post(post_id: int, *, using_db: Any = None) -> None:
@@ -206,7 +206,10 @@ async def rebuild_search_index(conn: Any = None, *, batch: int = 500) -> int:
         return 0
     await conn.execute_script("DELETE FROM post_search")
     columns = {row["name"] for row in await conn.execute_query_dict("PRAGMA table_info(posts)")}
+    # The migration that creates the index may run before the one adding these columns.
+    thread_columns = {row["name"] for row in await conn.execute_query_dict("PRAGMA table_info(threads)")}
     deleted = " AND p.deleted_at IS NULL" if "deleted_at" in columns else ""
+    deleted += " AND t.deleted_at IS NULL" if "deleted_at" in thread_columns else ""
     hidden = " AND p.hidden_at IS NULL" if "hidden_at" in columns else ""
     select = (
         # Only constant fragments are joined in: the values travel as parameters.
@@ -270,9 +273,7 @@ class SearchPage:
 
 
 def _filters(sql: _Params, query: SearchQuery, readable: list[int] | None) -> str:
-    where = ["p.hidden_at IS NULL"]
-    if "deleted_at" in Post._meta.fields_map:
-        where.append("p.deleted_at IS NULL")
+    where = ["p.hidden_at IS NULL", "p.deleted_at IS NULL", "t.deleted_at IS NULL"]
     if readable is not None:
         where.append(f"t.group_id IN ({sql.many(readable)})")
     if query.group:
@@ -296,7 +297,11 @@ _JOINS = (
 )
 
 
-def _sqlite_sql(query: SearchQuery, readable: list[int] | None, match: str) -> tuple[str, str, list[Any]]:
+# Each builder returns (select, its parameters, count, its parameters).
+_Queries = tuple[str, list[Any], str, list[Any]]
+
+
+def _sqlite_sql(query: SearchQuery, readable: list[int] | None, match: str) -> _Queries:
     sql = _Params("sqlite")
     # "?" placeholders bind in the order they appear: the MATCH comes first in the text.
     matching = f"post_search MATCH {sql(match)}"
@@ -309,7 +314,7 @@ def _sqlite_sql(query: SearchQuery, readable: list[int] | None, match: str) -> t
         " highlight(post_search, 0, char(2), char(3)) AS title_marked,"
         f" bm25(post_search, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score {base} ORDER BY {order}"
     )
-    return select, f"SELECT count(*) AS n {base}", sql.values
+    return select, sql.values, f"SELECT count(*) AS n {base}", sql.values
 
 
 # The document a post is searched as on PostgreSQL: its thread's title (opening post only, weighted
@@ -322,20 +327,22 @@ _PG_DOCUMENT = (
 )
 
 
-def _postgres_sql(query: SearchQuery, readable: list[int] | None) -> tuple[str, str, list[Any]]:
+def _postgres_sql(query: SearchQuery, readable: list[int] | None) -> _Queries:
     sql = _Params("postgres")
     q = sql(query.q)
     tsq = f"websearch_to_tsquery('simple', {q})"
     filters = _filters(sql, query, readable)
-    options = sql(f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords=35, MinWords=15, MaxFragments=2")
+    counted = list(sql.values)  # the count needs no highlighting options, and asyncpg wants exactly its own
+    options = sql(f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords=35, MinWords=15")
+    whole = sql(f"StartSel={_OPEN}, StopSel={_CLOSE}, HighlightAll=true")  # a title is shown whole
     base = f"FROM posts p {_JOINS} WHERE {_PG_DOCUMENT} @@ {tsq} AND {filters}"
     order = "p.created_at DESC, p.id DESC" if query.sort == SORT_DATE else "score DESC, p.created_at DESC"
     select = (
         f"SELECT {_SELECT}, ts_headline('simple', p.body, {tsq}, {options}) AS snippet,"
-        f" CASE WHEN p.number = 1 THEN ts_headline('simple', t.title, {tsq}, {options}) ELSE '' END"
+        f" CASE WHEN p.number = 1 THEN ts_headline('simple', t.title, {tsq}, {whole}) ELSE '' END"
         f" AS title_marked, ts_rank({_PG_DOCUMENT}, {tsq}) AS score {base} ORDER BY {order}"
     )
-    return select, f"SELECT count(*) AS n {base}", sql.values
+    return select, sql.values, f"SELECT count(*) AS n {base}", counted
 
 
 def _hit(row: dict[str, Any]) -> SearchHit:
@@ -367,13 +374,13 @@ async def search_posts(viewer: Any, query: SearchQuery) -> SearchPage:
         return empty
     conn = _connection()
     if _dialect(conn) == "postgres":
-        select, count, params = _postgres_sql(query, readable)
+        select, params, count, count_params = _postgres_sql(query, readable)
     else:
         match = fts5_query(query.q)
         if match is None:
             return empty
-        select, count, params = _sqlite_sql(query, readable, match)
-    total = (await conn.execute_query_dict(count, params))[0]["n"]
+        select, params, count, count_params = _sqlite_sql(query, readable, match)
+    total = (await conn.execute_query_dict(count, count_params))[0]["n"]
     pages = max(1, -(-total // PER_PAGE))
     page = min(query.page, pages)
     limits = f" LIMIT {PER_PAGE} OFFSET {(page - 1) * PER_PAGE}"  # integers we computed, not input

@@ -21,6 +21,16 @@ from forum.access import (
     effective_actor,
     get_access,
 )
+from forum.editing import (
+    PostContext,
+    can_edit_post,
+    check_can_edit_post,
+    do_delete_post,
+    do_edit_post,
+    do_restore_post,
+    get_post_context,
+    list_revisions,
+)
 from forum.groups import (
     do_add_member,
     do_approve_member,
@@ -39,6 +49,25 @@ from forum.groups import (
     list_readable_group_ids,
     slugify,
 )
+from forum.notifications import (
+    count_unread_notifications,
+    do_mark_notifications_read,
+    do_open_notification,
+    list_notifications,
+)
+from forum.thread_tools import (
+    do_lock_thread,
+    do_move_thread,
+    do_pin_thread,
+    do_rename_thread,
+    do_set_thread_closing,
+    do_unlock_thread,
+    do_unpin_thread,
+    get_current_thread_url,
+    list_deleted_threads,
+    list_move_targets,
+    thread_state,
+)
 from forum.threads import (
     FLAT,
     POSTS_PER_PAGE,
@@ -55,6 +84,13 @@ from forum.threads import (
     list_thread_posts,
     nest,
     quote_markdown,
+)
+from forum.unread import (
+    count_unread_by_group,
+    do_mark_all_read,
+    do_mark_group_read,
+    do_visit_thread,
+    list_group_unread,
 )
 
 __all__ = [
@@ -101,4 +137,35 @@ __all__ = [
     "nest",
     "quote_markdown",
     "slugify",
+]
+# Editing, thread tools, notifications and unread marks (issue 4).
+__all__ += [
+    "PostContext",
+    "can_edit_post",
+    "check_can_edit_post",
+    "count_unread_by_group",
+    "count_unread_notifications",
+    "do_delete_post",
+    "do_edit_post",
+    "do_lock_thread",
+    "do_mark_all_read",
+    "do_mark_group_read",
+    "do_mark_notifications_read",
+    "do_move_thread",
+    "do_open_notification",
+    "do_pin_thread",
+    "do_rename_thread",
+    "do_restore_post",
+    "do_set_thread_closing",
+    "do_unlock_thread",
+    "do_unpin_thread",
+    "do_visit_thread",
+    "get_current_thread_url",
+    "get_post_context",
+    "list_deleted_threads",
+    "list_group_unread",
+    "list_move_targets",
+    "list_notifications",
+    "list_revisions",
+    "thread_state",
 ]

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from convene.api import parse, read_input
-from convene.errors import Invalid
+from convene.errors import Invalid, NotFound
 from forum import service
 from forum.access import GroupAccess, Need
 from forum.group_pages import redirect, render
@@ -67,15 +67,37 @@ def _thread_form(
     )
 
 
+async def _moved(request: Request) -> Response | None:
+    """A thread moved to another group (forum/thread_tools.py): its old addresses redirect to
+    the new ones, for those who may read it there."""
+    thread_id = request.path_params["thread_id"]
+    url = await service.get_current_thread_url(request.user, thread_id, request.path_params["slug"])
+    if url is None or request.url.path.startswith(url + "/") or request.url.path == url:
+        return None
+    rest = request.url.path.split(f"/t/{thread_id}", 1)[1]
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(url + rest + query, status_code=301)
+
+
 async def thread_page(request: Request) -> Response:
-    access, thread = await service.get_thread(
-        request.user, request.path_params["thread_id"], request.path_params["slug"]
-    )
+    try:
+        access, thread = await service.get_thread(
+            request.user, request.path_params["thread_id"], request.path_params["slug"]
+        )
+    except NotFound:
+        moved = await _moved(request)
+        if moved is None:
+            raise
+        return moved
     view = _view(request)
     posts, pagination = await service.list_thread_posts(
         access, thread, view=view, page=page_number(request.query_params.get("page"))
     )
     on_page = {p["number"] for p in posts}
+    clock = request.app.state.clock
+    # Unread (forum/unread.py): where the new posts start, then remember what this page showed.
+    first_unread = await service.do_visit_thread(request.user, thread, max(on_page, default=0), clock=clock)
+    state = service.thread_state(thread, clock.now())
     return render(
         request,
         "forum/thread.html",
@@ -90,14 +112,23 @@ async def thread_page(request: Request) -> Response:
             "pagination": pagination,
             "base_url": f"/g/{access.group.slug}/t/{thread.id}",
             "thread_url": thread_url,
+            "first_unread": first_unread,
+            "state": state,
+            "can_reply": access.can_post and (not state["locked"] or access.can_moderate),
         },
     )
 
 
 async def post_permalink(request: Request) -> Response:
-    access, thread = await service.get_thread(
-        request.user, request.path_params["thread_id"], request.path_params["slug"]
-    )
+    try:
+        access, thread = await service.get_thread(
+            request.user, request.path_params["thread_id"], request.path_params["slug"]
+        )
+    except NotFound:
+        moved = await _moved(request)
+        if moved is None:
+            raise
+        return moved
     location = await _post_location(access.group.slug, thread, request.path_params["number"], _view(request))
     return RedirectResponse(location, status_code=303)
 
@@ -113,7 +144,11 @@ async def reply(request: Request) -> Response:
     if request.method == "GET":
         quote = request.query_params.get("quote", "1") != "0"
         parent, draft = await service.get_reply_draft(
-            access, thread, _to_post(request.query_params.get("to")), quote=quote
+            access,
+            thread,
+            _to_post(request.query_params.get("to")),
+            quote=quote,
+            now=request.app.state.clock.now(),
         )
         values = {"body": draft, "parent_id": parent["id"] if parent else "", "view": _view(request)}
         return _reply_form(request, access, thread, parent, values)

@@ -10,22 +10,26 @@ the backstop. Reads use `.values()` with joins: one query for a page of posts, n
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
-from tortoise.expressions import F
+from tortoise.expressions import F, RawSQL
 from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
 from convene.api import validate
 from convene.clock import Clock
-from convene.errors import Invalid, NotFound
-from convene.markup import render_markdown
-from forum.access import GroupAccess, Need, get_access
+from convene.errors import Conflict, Invalid, NotFound
+from forum.access import GroupAccess, Need, check_thread_writable, get_access, thread_refusal
+from forum.editing import redact_deleted
 from forum.groups import list_readable_group_ids
+from forum.mentions import render_post
 from forum.models import Group, Post, Thread
 from forum.moderation import redact_hidden
+from forum.notifications import do_notify_post
 from forum.schemas import Pagination, PostIn, ThreadIn
 from forum.search import index_post
+from forum.unread import annotate_unread
 from members.models import User
 
 THREADS_PER_PAGE = 30
@@ -36,11 +40,13 @@ FLAT, THREADED = "flat", "threaded"
 THREAD_COLUMNS = (
     "id", "group_id", "title", "created_at", "last_post_at", "post_count",
     "author_id", "author__username", "author__name", "group__slug", "group__name",
+    "pinned_at", "locked_at", "closes_at", "deleted_at",
 )  # fmt: skip
 POST_COLUMNS = (
     "id", "number", "thread_id", "parent_id", "body_html", "created_at",
     "author_id", "author__username", "author__name", "parent__number", "parent__author__name",
     "hidden_at", "hide_reason",
+    "deleted_at", "deleted_by_id", "delete_reason", "edited_at", "edit_count",
 )  # fmt: skip
 
 
@@ -48,7 +54,8 @@ async def do_create_thread(actor: User, group: Group, *, title: str, body: str, 
     """Start a thread: its title and opening post (number 1) are written together."""
     access = (await get_access(actor, group)).require(Need.POST)
     data = validate(ThreadIn, {"title": title, "body": body})
-    body_html = render_markdown(data.body)
+    rendered = await render_post(data.body)  # Markdown, then @mentions linked (forum/mentions.py)
+    body_html = rendered.html
     now = clock.now()
     async with in_transaction():
         thread = await Thread.create(
@@ -58,6 +65,10 @@ async def do_create_thread(actor: User, group: Group, *, title: str, body: str, 
             thread=thread, number=1, author=access.actor, body=data.body, body_html=body_html, created_at=now
         )
         await index_post(opening.id)  # in the transaction: searchable exactly when it exists
+        await do_notify_post(
+            opening, thread=thread, group=group, actor=access.actor, mentioned_ids=rendered.mentioned_ids,
+            clock=clock,
+        )  # fmt: skip
         await Group.filter(id=group.id).update(thread_count=F("thread_count") + 1, last_activity_at=now)
     group.thread_count += 1
     group.last_activity_at = now
@@ -77,11 +88,26 @@ async def do_reply(
     group = thread.group if isinstance(thread.group, Group) else await Group.get(id=thread.group_id)  # type: ignore[attr-defined]
     # Reading comes first: someone who may not read a private thread must not learn it exists.
     access = (await get_access(actor, group)).require(Need.READ_THREAD).require(Need.POST)
-    data = validate(PostIn, {"body": body, "parent_id": parent.id if parent is not None else parent_id})
-    if data.parent_id is not None and not await Post.exists(id=data.parent_id, thread_id=thread.id):
-        raise Invalid(fields={"parent_id": "The post you are replying to is not in this thread."})
-    body_html = render_markdown(data.body)
     now = clock.now()
+    check_thread_writable(access, thread, now)  # locked, closed or deleted (forum/access.py)
+    if thread.deleted_at is not None:
+        raise Conflict("This thread has been deleted. Restore it before replying.")
+    data = validate(PostIn, {"body": body, "parent_id": parent.id if parent is not None else parent_id})
+    # A reply to no post in particular answers the thread: its author is the one replied to.
+    parent_author_id = thread.author_id  # type: ignore[attr-defined]
+    if data.parent_id is not None:
+        answered = (
+            await Post.filter(id=data.parent_id, thread_id=thread.id)
+            .first()
+            .values("author_id", "deleted_at")
+        )
+        if answered is None:
+            raise Invalid(fields={"parent_id": "The post you are replying to is not in this thread."})
+        if answered["deleted_at"] is not None and not access.can_moderate:
+            raise Invalid(fields={"parent_id": "That post has been deleted, so you cannot reply to it."})
+        parent_author_id = answered["author_id"]
+    rendered = await render_post(data.body)
+    body_html = rendered.html
     async with in_transaction():
         bumped = await Thread.filter(id=thread.id).update(post_count=F("post_count") + 1, last_post_at=now)
         if not bumped:
@@ -97,6 +123,10 @@ async def do_reply(
             created_at=now,
         )
         await index_post(post.id)
+        await do_notify_post(
+            post, thread=thread, group=group, actor=access.actor, mentioned_ids=rendered.mentioned_ids,
+            parent_author_id=parent_author_id, clock=clock,
+        )  # fmt: skip
         await Group.filter(id=group.id).update(last_activity_at=now)
     thread.post_count += 1
     thread.last_post_at = now
@@ -111,24 +141,30 @@ async def get_thread(
     thread = await Thread.get_or_none(id=thread_id).select_related("group", "author")
     if thread is None or (slug is not None and thread.group.slug != slug):
         raise NotFound()
-    access = (await get_access(viewer, thread.group)).require(Need.READ_THREAD).require(need)
-    return access, thread
+    access = (await get_access(viewer, thread.group)).require(Need.READ_THREAD)
+    error = thread_refusal(access, thread, None, writing=False)  # deleted: moderators only
+    if error is not None:
+        raise error
+    return access.require(need), thread
 
 
 async def list_group_threads(
     access: GroupAccess, *, page: int = 1
 ) -> tuple[list[dict[str, Any]], Pagination]:
-    """A group's threads, latest activity first."""
+    """A group's threads: pinned ones first, then latest activity first; deleted ones left out
+    (thread_count counts the others). Each row says what is unread for the viewer."""
     access.require(Need.READ)
     pagination = Pagination.clamp(page, THREADS_PER_PAGE, access.group.thread_count)
     rows = (
-        await Thread.filter(group_id=access.group.id)
-        .order_by("-last_post_at", "-id")
+        await Thread.filter(group_id=access.group.id, deleted_at=None)
+        # Raw CASE: a parameterised one gives PostgreSQL constants of unknown (text) type.
+        .annotate(pinned=RawSQL('CASE WHEN "threads"."pinned_at" IS NULL THEN 0 ELSE 1 END'))
+        .order_by("-pinned", "-pinned_at", "-last_post_at", "-id")
         .offset(pagination.offset)
         .limit(pagination.per_page)
         .values(*THREAD_COLUMNS)
     )
-    return rows, pagination
+    return await annotate_unread(access.actor, rows), pagination
 
 
 async def list_latest_threads(viewer: Any, *, limit: int = 10) -> list[dict[str, Any]]:
@@ -136,8 +172,11 @@ async def list_latest_threads(viewer: Any, *, limit: int = 10) -> list[dict[str,
     group_ids = await list_readable_group_ids(viewer)
     if group_ids is not None and not group_ids:
         return []
-    query = Thread.all() if group_ids is None else Thread.filter(group_id__in=group_ids)
-    return await query.order_by("-last_post_at", "-id").limit(limit).values(*THREAD_COLUMNS)
+    query = Thread.filter(deleted_at=None)
+    if group_ids is not None:
+        query = query.filter(group_id__in=group_ids)
+    rows = await query.order_by("-last_post_at", "-id").limit(limit).values(*THREAD_COLUMNS)
+    return await annotate_unread(viewer, rows)
 
 
 async def _threaded_order(thread_id: int) -> list[tuple[int, int]]:
@@ -201,7 +240,9 @@ async def list_thread_posts(
         )
         for row in rows:
             row["depth"] = 0
-        return redact_hidden(rows, reveal=access.can_moderate), pagination
+        return redact_deleted(
+            redact_hidden(rows, reveal=access.can_moderate), reveal=access.can_moderate
+        ), pagination
     order = await _threaded_order(thread.id)
     pagination = Pagination.clamp(page, POSTS_PER_PAGE, len(order))
     window = order[pagination.offset : pagination.offset + pagination.per_page]
@@ -211,7 +252,9 @@ async def list_thread_posts(
         row = by_id[pid]
         row["depth"] = depth
         rows.append(row)
-    return redact_hidden(rows, reveal=access.can_moderate), pagination
+    return redact_deleted(
+        redact_hidden(rows, reveal=access.can_moderate), reveal=access.can_moderate
+    ), pagination
 
 
 async def get_post_page(thread: Thread, number: int, *, view: str = FLAT) -> int:
@@ -236,7 +279,7 @@ async def get_post(post_id: int, *, with_source: bool = False, reveal_hidden: bo
     if row is None:
         raise NotFound("There is no such post.")
     row["depth"] = 0
-    return redact_hidden([row], reveal=reveal_hidden)[0]
+    return redact_deleted(redact_hidden([row], reveal=reveal_hidden), reveal=reveal_hidden)[0]
 
 
 def quote_markdown(author: str | None, body: str) -> str:
@@ -248,18 +291,30 @@ def quote_markdown(author: str | None, body: str) -> str:
 
 
 async def get_reply_draft(
-    access: GroupAccess, thread: Thread, to_post_id: int | None, *, quote: bool = True
+    access: GroupAccess,
+    thread: Thread,
+    to_post_id: int | None,
+    *,
+    quote: bool = True,
+    now: datetime | None = None,
 ) -> tuple[dict[str, Any] | None, str]:
-    """The post being replied to (if any) and the text the reply form starts with."""
+    """The post being replied to (if any) and the text the reply form starts with. Given `now`,
+    a locked or closed thread refuses at once (the form would be refused anyway)."""
     access.require(Need.READ_THREAD).require(Need.POST)
+    if now is not None:
+        check_thread_writable(access, thread, now)
     if to_post_id is None:
         return None, ""
     parent = (
         await Post.filter(id=to_post_id, thread_id=thread.id)
         .first()
-        .values("id", "number", "body", "body_html", "author__username", "author__name", "hidden_at")
+        .values(
+            "id", "number", "body", "body_html", "author__username", "author__name", "hidden_at", "deleted_at"
+        )
     )
     if parent is None:
         raise NotFound("The post you want to reply to is not in this thread.")
+    if parent["deleted_at"] is not None and not access.can_moderate:
+        raise Conflict("That post has been deleted, so you cannot reply to it.")
     redact_hidden([parent], reveal=access.can_moderate)  # never quote a hidden post's text
     return parent, quote_markdown(parent["author__username"], parent["body"]) if quote else ""

@@ -25,12 +25,12 @@ class Feed:
     title: str
     path: str  # this feed's own address, relative to the site
     html_path: str  # the page it mirrors
-    updated: datetime | None
+    updated: datetime
     entries: list[Resource]
     tag: str | None
 
 
-async def get_feed(site_name: str, tag: str | None = None) -> Feed:
+async def get_feed(site_name: str, now: datetime, tag: str | None = None) -> Feed:
     qs = await public_resources()
     if tag is not None:
         tag = clean_tag(tag)
@@ -41,5 +41,5 @@ async def get_feed(site_name: str, tag: str | None = None) -> Feed:
     else:
         title = f"{site_name}: library, tag {tag}"
         path, html_path = f"/library/tags/{tag}/feed.atom", f"/library?tag={tag}"
-    updated = max((r.updated_at for r in entries), default=None)
+    updated = max((r.updated_at for r in entries), default=now)
     return Feed(title=title, path=path, html_path=html_path, updated=updated, entries=entries, tag=tag)

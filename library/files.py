@@ -169,7 +169,8 @@ def clean_file_name(name: str, file_type: FileType) -> str:
 
 def content_disposition(file_name: str, inline: bool) -> str:
     """RFC 6266: an ASCII fallback name for old clients and the real name as UTF-8 (filename*)."""
-    fallback = re.sub(r"[^A-Za-z0-9._ -]+", "_", unicodedata.normalize("NFKD", file_name)).strip() or "file"
+    ascii_name = unicodedata.normalize("NFKD", file_name).encode("ascii", "ignore").decode()
+    fallback = re.sub(r"[^A-Za-z0-9._ -]+", "_", ascii_name).strip() or "file"
     disposition = "inline" if inline else "attachment"
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 

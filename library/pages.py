@@ -255,7 +255,7 @@ async def feed(request: Request) -> Response:
     if tag is not None and not tag.strip():
         raise NotFound()
     settings = request.app.state.settings
-    data = await get_feed(settings.site_name, tag)
+    data = await get_feed(settings.site_name, request.app.state.clock.now(), tag)
     body = request.app.state.templates.render_string(
         "library/feed.atom.xml", {"feed": data, "base_url": settings.base_url, "quote": quote}
     )

@@ -224,11 +224,6 @@ async def list_conversations(viewer: Any, *, limit: int = 100) -> list[Conversat
     return out
 
 
-async def count_unread(viewer: Any) -> int:
-    """Conversations with something the viewer has not read (for the navigation bar)."""
-    return sum(1 for c in await list_conversations(viewer) if c.unread)
-
-
 @dataclass
 class ConversationView:
     conversation: Conversation

@@ -73,7 +73,9 @@ class Connection:
     overflowed: bool = False
     last_typing: dict[str, float] = field(default_factory=dict)
     _out: deque[str] = field(default_factory=deque)
-    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set only while the writer sleeps on an empty queue. A bare future rather than an Event: a
+    # room's fan-out wakes every listener's writer for every frame, so this is the hottest path.
+    _waiter: asyncio.Future[None] | None = field(default=None, init=False, repr=False)
     _space: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
@@ -92,7 +94,9 @@ class Connection:
             self.overflowed = True
         else:
             self._out.append(text)
-        self._wake.set()
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def put(self, text: str) -> None:
         """For the connection's own catch-up: waits for room instead of overflowing."""
@@ -112,13 +116,17 @@ class Connection:
         self.offer(text)
 
     async def writer(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             while not self._out:
                 if self.overflowed:
                     await self.close(4008, "too slow: reconnect and catch up")
                     return
-                self._wake.clear()
-                await self._wake.wait()
+                self._waiter = loop.create_future()
+                try:
+                    await self._waiter
+                finally:
+                    self._waiter = None
             text = self._out.popleft()
             self._space.set()
             await self.send_text(text)

@@ -116,9 +116,13 @@ class ThreadUpdates:
         return f"group:{(await self._thread(ident)).group_id}"
 
     async def check_read(self, viewer: Any, ident: int) -> None:
-        from forum.access import check_can_read_thread
+        from forum.access import check_can_read_thread, thread_refusal
 
-        await check_can_read_thread(viewer, (await self._thread(ident)).group)
+        thread = await self._thread(ident)
+        access = await check_can_read_thread(viewer, thread.group)
+        error = thread_refusal(access, thread, None, writing=False)  # a deleted thread: moderators only
+        if error is not None:
+            raise error
 
     async def check_send(self, viewer: Any, ident: int) -> None:
         from convene.errors import Forbidden
@@ -150,6 +154,10 @@ def post_frame(room: str, post: Any) -> dict[str, Any]:
         from forum.moderation import HIDDEN_PLACEHOLDER_HTML
 
         html = HIDDEN_PLACEHOLDER_HTML
+    # Nor does a deleted post's (forum/editing.py): the client shows its own placeholder.
+    deleted = getattr(post, "deleted_at", None) is not None
+    if deleted:
+        html = ""
     return {
         "type": "event",
         "room": room,
@@ -161,6 +169,7 @@ def post_frame(room: str, post: Any) -> dict[str, Any]:
             "author": {"id": post.author_id, "name": post.author.name if post.author else "former member"},
             "html": html,
             "hidden": hidden,
+            "deleted": deleted,
             "parent_id": post.parent_id,
             "created_at": post.created_at.isoformat(),
         },
@@ -238,7 +247,7 @@ class ConsultationQA:
         (await check_can_see(viewer, await self._consultation(ident))).require_manage()
 
     async def history(self, room: str, ident: int, since: int, limit: int) -> list[dict[str, Any]]:
-        from consultations.live import room_history
+        from consultations.live_frames import room_history
 
         return await room_history(room, ident, since, limit)
 

@@ -114,7 +114,7 @@
     if (manage) {
       if (q.state === "pending") button(panel.dataset.approveText, "", function () { return post(api + "/qa/" + q.id + "/approve"); });
       if (q.state === "visible" && !q.answered) button(panel.dataset.answerText, "secondary", function () { return post(api + "/qa/" + q.id + "/answered"); });
-      if (q.state === "visible") button(panel.dataset.highlightActionText, "secondary", function () { return post(api + "/sessions/" + sessionId + "/highlight", {question_id: q.id}); });
+      if (q.state === "visible" && !li.classList.contains("highlighted")) button(panel.dataset.highlightActionText, "secondary", function () { return post(api + "/sessions/" + sessionId + "/highlight", {question_id: q.id}); });
       if (q.state !== "hidden") button(panel.dataset.hideText, "danger", function () { return post(api + "/qa/" + q.id + "/hide"); });
     }
     li.appendChild(meta); li.appendChild(body); li.appendChild(actions);

@@ -74,7 +74,11 @@
         var a = document.createElement("span"); a.className = "author"; a.textContent = ev.data.author.name;
         var n = document.createElement("a"); n.href = "#p" + ev.data.number; n.textContent = "#" + ev.data.number;
         h.appendChild(a); h.appendChild(n);
-        var b = document.createElement("div"); b.className = "body"; b.innerHTML = ev.data.html;
+        var b = document.createElement("div"); b.className = "body";
+        if (ev.data.deleted) {  // a deleted post's text never comes in a frame (forum/editing.py)
+          var em = document.createElement("em"); em.textContent = room.el.dataset.deletedPostText || "This post was deleted.";
+          b.appendChild(em);
+        } else b.innerHTML = ev.data.html;
         art.appendChild(h); art.appendChild(b); box.appendChild(art);
         text($(room.el, "[data-live-note]"), room.el.dataset.newText);
       }

@@ -61,15 +61,26 @@ async def set_profile(live: LiveServer, user: Any, **profile: Any) -> Any:
 
 
 async def make_group(
-    live: LiveServer, *, visibility: str = "private", members: int = 2, profiles: list[dict[str, Any]] | None = None
+    live: LiveServer,
+    *,
+    visibility: str = "private",
+    members: int = 2,
+    profiles: list[dict[str, Any]] | None = None,
 ) -> Setup:
     from forum.models import Visibility
     from forum.service import do_add_member, do_create_group
 
     facilitator = await make_user(live, role="facilitator", name=f"Facilitator {unique('')}")
-    group = await run(live, do_create_group(
-        facilitator, name=f"Consult {unique()}", description="", visibility=Visibility(visibility), clock=live.clock,
-    ))  # fmt: skip
+    group = await run(
+        live,
+        do_create_group(
+            facilitator,
+            name=f"Consult {unique()}",
+            description="",
+            visibility=Visibility(visibility),
+            clock=live.clock,
+        ),
+    )
     people = []
     for n in range(members):
         profile = (profiles or [])[n] if profiles and n < len(profiles) else {}
@@ -84,10 +95,31 @@ async def make_group(
 
 QUESTIONS = [
     {"key": "text", "kind": "text", "text": "What should change?", "required": True, "section": "intro"},
-    {"key": "single", "kind": "single", "text": "Which model?", "options": ["Model A", "Model B, with changes"]},
-    {"key": "multiple", "kind": "multiple", "text": "Which services?", "options": ["Housing", "Language", "Work"]},
-    {"key": "scale", "kind": "scale", "text": "How urgent?", "scale_low_label": "Not", "scale_high_label": "Very"},
-    {"key": "ranking", "kind": "ranking", "text": "Rank the priorities", "options": ["Speed", "Safety", "Cost"]},
+    {
+        "key": "single",
+        "kind": "single",
+        "text": "Which model?",
+        "options": ["Model A", "Model B, with changes"],
+    },
+    {
+        "key": "multiple",
+        "kind": "multiple",
+        "text": "Which services?",
+        "options": ["Housing", "Language", "Work"],
+    },
+    {
+        "key": "scale",
+        "kind": "scale",
+        "text": "How urgent?",
+        "scale_low_label": "Not",
+        "scale_high_label": "Very",
+    },
+    {
+        "key": "ranking",
+        "kind": "ranking",
+        "text": "Rank the priorities",
+        "options": ["Speed", "Safety", "Cost"],
+    },
 ]
 
 
@@ -106,26 +138,38 @@ async def make_consultation(
 ) -> Setup:
     """A consultation with two sections and one question of every kind (opens an hour ago by default)."""
     from consultations import authoring, lifecycle
+    from consultations import questions as question_service
     from consultations.schemas import ConsultationIn, QuestionIn, SectionIn
 
     actor = facilitator or setup.facilitator
     now = live.clock.now()
     data = ConsultationIn(
-        title=f"Consultation {unique()}", summary="Plain **summary**", group=None if network else setup.group.slug,
-        attribution=attribution, qa_moderated=qa_moderated, opens_at=now + opens_in, closes_at=now + opens_in + lasts,
-    )  # fmt: skip
+        title=f"Consultation {unique()}",
+        summary="Plain **summary**",
+        group=None if network else setup.group.slug,
+        attribution=attribution,
+        qa_moderated=qa_moderated,
+        opens_at=now + opens_in,
+        closes_at=now + opens_in + lasts,
+    )
     c = await run(live, authoring.do_create_consultation(actor, data, clock=live.clock))
     setup.consultation = c
     for key, title in (("intro", "Introduction"), ("proposal", "The proposal")):
-        setup.sections[key] = await run(live, authoring.do_add_section(
-            actor, c.id, SectionIn(title=title, body=f"Text of *{title}*"), clock=live.clock))  # fmt: skip
+        setup.sections[key] = await run(
+            live,
+            authoring.do_add_section(
+                actor, c.id, SectionIn(title=title, body=f"Text of *{title}*"), clock=live.clock
+            ),
+        )
     for spec in QUESTIONS if questions is None else questions:
         spec = dict(spec)
         key = spec.pop("key")
         section = spec.pop("section", None)
         if section:
             spec["section_id"] = setup.sections[section].id
-        question = await run(live, authoring.do_add_question(actor, c.id, QuestionIn(**spec), clock=live.clock))
+        question = await run(
+            live, question_service.do_add_question(actor, c.id, QuestionIn(**spec), clock=live.clock)
+        )
         setup.questions[key] = await run(live, _with_options(question.id))
     if publish:
         await run(live, lifecycle.do_publish(actor, c.id, clock=live.clock))

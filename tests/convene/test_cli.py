@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -44,6 +45,23 @@ def convene(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.
     )
 
 
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory) -> Path:
+    """A data folder migrated once by `convene migrate`; tests start from a copy of it, so the
+    (CPU-heavy) first migration runs once per module rather than once per command."""
+    data = tmp_path_factory.mktemp("template") / "data"
+    result = convene(data, "migrate")
+    assert result.returncode == 0, result.stderr
+    return data
+
+
+@pytest.fixture
+def data(tmp_path, migrated) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(migrated, folder)
+    return folder
+
+
 def database(data_dir: Path) -> str:
     return f"sqlite://{data_dir / 'convene.sqlite3'}"
 
@@ -72,8 +90,7 @@ def test_migrate_creates_the_database_and_is_idempotent(tmp_path):
     assert again.returncode == 0, again.stderr
 
 
-async def test_user_create_then_sign_in_over_http(tmp_path):
-    data = tmp_path / "data"
+async def test_user_create_then_sign_in_over_http(data):
     created = convene(
         data, "user", "create", "--email", "Lead@Example.org", "--name", "Rosa  Lindqvist", "--role", "admin",
         "--password-stdin", stdin="a long enough passphrase\n",
@@ -89,8 +106,7 @@ async def test_user_create_then_sign_in_over_http(tmp_path):
     assert me["role"] == "admin"
 
 
-def test_user_create_refuses_a_duplicate_email(tmp_path):
-    data = tmp_path / "data"
+def test_user_create_refuses_a_duplicate_email(data):
     args = ("user", "create", "--email", "sam@example.org", "--name", "Sam Okafor", "--password-stdin")
     assert convene(data, *args, stdin="first password here\n").returncode == 0
     again = convene(data, *args, stdin="second password here\n")
@@ -115,12 +131,12 @@ def test_user_create_refuses_a_duplicate_email(tmp_path):
         ),
     ],
 )
-def test_user_create_explains_bad_input(tmp_path, args, stdin, code, message):
+def test_user_create_explains_bad_input(data, args, stdin, code, message):
     base = {"--email": "kim@example.org", "--name": "Kim Andersen"}
     for flag, value in zip(args[::2], args[1::2], strict=True):
         base[flag] = value
     extra = [x for flag, value in base.items() for x in (flag, value)]
-    result = convene(tmp_path / "data", "user", "create", *extra, "--password-stdin", stdin=stdin)
+    result = convene(data, "user", "create", *extra, "--password-stdin", stdin=stdin)
     assert result.returncode == code, (result.stdout, result.stderr)
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -132,8 +148,7 @@ def test_user_create_without_a_terminal_asks_for_password_stdin(tmp_path):
     assert "--password-stdin" in result.stderr
 
 
-async def test_demo_seeds_and_the_demo_admin_signs_in(tmp_path):
-    data = tmp_path / "data"
+async def test_demo_seeds_and_the_demo_admin_signs_in(data):
     seeded = convene(data, "demo")
     assert seeded.returncode == 0, seeded.stderr
     logins = data / "demo-logins.txt"
@@ -165,17 +180,17 @@ async def test_demo_seeds_and_the_demo_admin_signs_in(tmp_path):
     assert "Finding housing in a tight rental market" in home.text
 
 
-def test_a_second_demo_seed_has_a_new_password(tmp_path):
+def test_a_second_demo_seed_has_a_new_password(tmp_path, migrated):
     one, two = tmp_path / "one", tmp_path / "two"
+    shutil.copytree(migrated, one)
+    shutil.copytree(migrated, two)
     assert convene(one, "demo").returncode == 0
     assert convene(two, "demo").returncode == 0
     assert (one / "demo-logins.txt").read_text() != (two / "demo-logins.txt").read_text()
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_serve_with_demo_runs_the_site(tmp_path, workers):
-    data = tmp_path / "data"
-    data.mkdir()
+def test_serve_with_demo_runs_the_site(tmp_path, data, workers):
     port = free_port()
     process = subprocess.Popen(
         [
@@ -240,6 +255,7 @@ def interactive(data_dir: Path, args: list[str], answers: list[str]) -> tuple[in
     os.close(terminal)
     seen = b""
     pending = list(answers)
+    answered = 0
     deadline = time.monotonic() + 60
     try:
         while time.monotonic() < deadline:
@@ -252,8 +268,11 @@ def interactive(data_dir: Path, args: list[str], answers: list[str]) -> tuple[in
                 if not chunk:
                     break
                 seen += chunk
-                if pending and seen.rstrip().endswith(b":"):
+                # Answer each prompt once it is shown: getpass discards what was typed before it.
+                prompts = seen.count(b"Password: ") + seen.count(b"(again): ")
+                if pending and prompts > answered:
                     os.write(controller, pending.pop(0).encode() + b"\n")
+                    answered += 1
             elif process.poll() is not None:
                 break
         code = process.wait(timeout=30)
@@ -262,8 +281,7 @@ def interactive(data_dir: Path, args: list[str], answers: list[str]) -> tuple[in
     return code, seen.decode(errors="replace")
 
 
-def test_user_create_asks_twice_on_a_terminal(tmp_path):
-    data = tmp_path / "data"
+def test_user_create_asks_twice_on_a_terminal(data):
     args = ["user", "create", "--email", "tty@example.org", "--name", "Terry Tanaka"]
     code, output = interactive(data, args, ["first passphrase here", "another passphrase"])
     assert code == 1

@@ -200,6 +200,12 @@ async def test_invalid_json_is_a_json_400_on_every_api_route_with_a_body(live):
         "id": str(other.id),
         "username": other.username,
     }
+    from forum.models import Post
+
+    opening = await asyncio.to_thread(live.run, lambda: Post.get(thread_id=thread.id, number=1))
+    values["post_id"] = str(opening.id)
+    # Consultations (any number will do: every endpoint reads its body before looking anything up).
+    values.update({name: "1" for name in ("cid", "section_id", "question_id", "session_id", "comment_id")})
     operations = [
         (op.method, op.path)
         for route in live.app.routes

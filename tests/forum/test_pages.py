@@ -182,6 +182,8 @@ async def test_thread_page_queries_do_not_grow_with_the_posts(live: Any, sql_log
                 page = await client.get(f"/g/{group.slug}/t/{thread.id}{view}")
                 assert page.status_code == 200
                 counts[name + view] = len([q for q in sql_log if q.lstrip().upper().startswith("SELECT")])
-    assert counts["small"] == counts["large"] <= 6, counts
-    assert counts["small?view=threaded"] == counts["large?view=threaded"] <= 7, counts
+    # Issue 4 added a constant few: the header's notification COUNT, the moderator-warning banner,
+    # and the member's read mark for the thread (forum/unread.py: its row, and the floor once).
+    assert counts["small"] == counts["large"] <= 8, counts
+    assert counts["small?view=threaded"] == counts["large?view=threaded"] <= 9, counts
     assert await aseed(live, lambda: Post.filter(thread_id=large.id).count()) == 46

@@ -8,12 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from forum import service
 from forum.models import Post
 from forum.moderation import do_hide_post
 from forum.search import rebuild_search_index
-from tests.conftest import Browserish, unique
+from tests.conftest import Browserish, free_port, start_server, unique
 from tests.forum.conftest import (
     aseed,
     build_world,
@@ -24,6 +25,7 @@ from tests.forum.conftest import (
     new_user,
     seed,
 )
+from tests.pgserver import postgres_server
 
 
 async def search(client: Browserish, **params: Any) -> dict[str, Any]:
@@ -189,3 +191,42 @@ async def test_hiding_unindexes_and_rebuilding_restores_the_index(live: Any) -> 
         count = await aseed(live, rebuild_search_index)
         assert count >= 1
         assert (await search(anonymous, q=word))["total"] == 1
+
+
+@pytest.fixture(scope="module")
+def pg_live(tmp_path_factory: pytest.TempPathFactory, smtp: Any) -> Any:
+    # Tortoise caches each table's INSERT/UPDATE/DELETE statements by connection name ("default"),
+    # process-wide: the SQLite test server's "?" statements would be sent to PostgreSQL ("$1"), and
+    # back. Start and end this module with an empty cache so each database builds its own.
+    EXECUTOR_CACHE.clear()
+    with postgres_server(free_port()) as url:
+        server = start_server(tmp_path_factory.mktemp("pgsearch"), smtp_port=smtp.port, database_url=url)
+        try:
+            yield server
+        finally:
+            server.stop()
+            EXECUTOR_CACHE.clear()
+
+
+async def test_search_on_postgresql_uses_the_same_rules(pg_live: Any) -> None:
+    """PostgreSQL has no FTS5: the fallback (to_tsvector/websearch_to_tsquery over the posts table)
+    must rank, highlight, escape, filter and authorise exactly like SQLite."""
+    word = unique("pg")
+    owner, outsider = new_user(pg_live, "facilitator"), new_user(pg_live)
+    public, private = new_group(pg_live, owner, "public"), new_group(pg_live, owner, "private")
+    in_title = new_thread(pg_live, owner, public, title=f"About {word} <b>", body="Nothing else.")
+    body = new_thread(pg_live, owner, public, title="Other", body=f"A <script>x</script> & {word} here.")
+    new_thread(pg_live, owner, private, title="Secret", body=f"{word} in private")
+    hidden = new_reply(pg_live, owner, body, body=f"{word} hidden later")
+    seed(pg_live, do_hide_post(owner, hidden.id, reason="", clock=pg_live.clock))
+    async with await client_for(pg_live, outsider) as client:
+        found = await search(client, q=word)
+        assert [h["thread_id"] for h in found["hits"]] == [in_title.id, body.id]
+        assert found["hits"][0]["title_html"] == f"About <mark>{word}</mark> &lt;b&gt;"
+        snippet = found["hits"][1]["snippet_html"]
+        assert f"<mark>{word}</mark>" in snippet and "<script>" not in snippet and "&amp;" in snippet
+        assert (await search(client, q=word, sort="date"))["hits"][0]["thread_id"] == body.id
+        assert (await search(client, q=word, author=owner.username))["total"] == 2
+        assert (await search(client, q=f"{word} -nothing", group=private.slug))["total"] == 0
+    async with await client_for(pg_live, owner) as client:
+        assert (await search(client, q=word))["total"] == 3

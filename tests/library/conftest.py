@@ -67,7 +67,10 @@ def _content_types(main: str) -> bytes:
 
 
 def docx(*, macro: bool = False) -> bytes:
-    part = ("/word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml")
+    part = (
+        "/word/document.xml",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    )
     entries = [
         ("[Content_Types].xml", _content_types(part)),
         ("_rels/.rels", b'<?xml version="1.0"?><Relationships/>'),

@@ -97,4 +97,19 @@ class Migration(migrations.Migration):
             options={'table': 'digest_notification_mails', 'app': 'digest', 'unique_together': (('user', 'first_notification_id'),), 'indexes': [Index(fields=['user_id', 'last_notification_id'])], 'pk_attr': 'id', 'table_description': "One instant email listing a member's notifications (forum mentions and replies) with ids in"},
             bases=['Model'],
         ),
+        ops.CreateModel(
+            name='OutboxBody',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('message', fields.OneToOneField('digest.OutboxMessage', source_field='message_id', db_constraint=True, to_field='key', related_name='body', on_delete=OnDelete.CASCADE)),
+                ('text', fields.TextField(unique=False)),
+                ('html', fields.TextField(null=True, unique=False)),
+                ('headers', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+            ],
+            options={'table': 'outbox_bodies', 'app': 'digest', 'pk_attr': 'id', 'table_description': 'What a queued email says, kept apart from its delivery state. SQLite rewrites a whole row on'},
+            bases=['Model'],
+        ),
+        ops.RemoveField(model_name='OutboxMessage', name='headers'),
+        ops.RemoveField(model_name='OutboxMessage', name='html'),
+        ops.RemoveField(model_name='OutboxMessage', name='text'),
     ]

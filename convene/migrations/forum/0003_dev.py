@@ -71,6 +71,19 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='ThreadMove',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('thread', fields.ForeignKeyField('forum.Thread', source_field='thread_id', db_constraint=True, to_field='id', related_name='moves', on_delete=OnDelete.CASCADE)),
+                ('from_group', fields.ForeignKeyField('forum.Group', source_field='from_group_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('to_group', fields.ForeignKeyField('forum.Group', source_field='to_group_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('moved_by', fields.ForeignKeyField('members.User', source_field='moved_by_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL)),
+                ('moved_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'thread_moves', 'app': 'forum', 'indexes': [Index(fields=['thread_id', 'from_group_id'])], 'pk_attr': 'id', 'table_description': 'A thread moved from one group to another (forum/thread_tools.py). Its addresses under a'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='ThreadRead',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),

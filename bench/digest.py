@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""Digest throughput and memory: Convene composing and sending every member's weekly digest, beside
+plain aiosmtplib sending the same number of pre-built messages, in ONE run (this host's speed
+drifts from minute to minute, so only figures from the same run are compared).
+
+Phases, each in its own process (so each peak memory figure is that process's alone):
+  seed    a fresh SQLite database per size (--small, --members), migrated, then bulk-inserted
+          (sqlite3 executemany; the service layer would take an hour for 10,000 members): members in
+          several time zones and languages, groups (public, members-only, private), memberships,
+          a week of threads and posts (replies to members' posts, @mentions with the forum's
+          notification rows), read marks, consultations, library resources. Everyone's default
+          digest (weekly, Monday 08:00 in their zone) is due at the run's clock: Monday 12:00 UTC.
+  sink    an aiosmtpd Controller on 127.0.0.1 in its own process, counting and discarding.
+  digest  Convene's `convene digest send-due` path (digest/commands.py send_due: compose in batches
+          of 500 members, record each period with its outbox row, deliver through the outbox and the
+          pooled SMTP mailer; --conns connections), on uvloop, against a copy of the seeded database.
+          Reports emails/s (emails sent / wall time of compose + send) and ru_maxrss.
+  plain   the same number of messages, taken from the digest run's outbox rows and built to the very
+          bytes the outbox sent (digest/mime.py) BEFORE timing, then sent with aiosmtplib over
+          --conns reused connections (as /work/shared/bench/limit_smtp.py does).
+
+  python bench/digest.py [--members 10000] [--small 1000] [--conns 4] [--port 8131]
+
+Output ends with `RESULT <name> <value>` lines: digest_emails_per_s, plain_emails_per_s,
+digest_ratio (digest / plain), digest_peak_mb_1k and digest_peak_mb_10k (ru_maxrss of the digest
+process at --small and --members members: flat memory means composing streams in batches).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+MAIN = Path(__file__).resolve().parent.parent
+VENV = MAIN / ".venv"
+VPY = VENV / "bin" / "python"
+BASE = Path(os.environ.get("BENCH_DIR", "/tmp/bench-digest"))
+NOW = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)  # a Monday: everyone's 08:00 has passed
+WEEK_START = NOW - timedelta(days=7, hours=4)
+ZONES = ["UTC", "Europe/Berlin", "Europe/Athens", "Africa/Nairobi", "Asia/Amman", "Europe/London", "America/Sao_Paulo"]
+LOCALES = [""] * 17 + ["fr", "fr", "ar"]
+WORDS = (
+    "housing interpreter appeal asylum school registration clinic volunteer training schedule "
+    "municipality reception integration language course family reunification legal aid mentor "
+    "employment permit caseworker workshop transport allowance health insurance community"
+).split()
+
+
+def log(*a: object) -> None:
+    print("[digest-bench]", *a, file=sys.stderr, flush=True)
+
+
+def ensure_venv() -> None:
+    if os.path.realpath(sys.prefix) != os.path.realpath(VENV):
+        os.execv(str(VPY), [str(VPY), os.path.abspath(__file__), *sys.argv[1:]])
+
+
+def ts(when: datetime) -> str:
+    return when.isoformat(sep=" ")
+
+
+# --- seeding -------------------------------------------------------------------------------------
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> list[tuple[str, str, bool, bool]]:
+    """(name, declared type, not null, has default) for each column but the primary key."""
+    rows = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+    return [(r[1], (r[2] or "").upper(), bool(r[3]), r[4] is not None) for r in rows if not r[5]]
+
+
+def insert(conn: sqlite3.Connection, table: str, rows: list[dict], *, with_id: bool = True) -> None:
+    """Bulk insert; NOT NULL columns a row leaves out get the model's zero value ("" / 0)."""
+    if not rows:
+        return
+    cols = _columns(conn, table)
+    names = (["id"] if with_id and "id" in rows[0] else []) + [c[0] for c in cols]
+    fill = {c[0]: (0 if any(t in c[1] for t in ("INT", "BOOL", "REAL")) else "") for c in cols if c[2] and not c[3]}
+    values = [[row.get(n, fill.get(n)) for n in names] for row in rows]
+    marks = ",".join("?" * len(names))
+    quoted = ",".join(f'"{n}"' for n in names)
+    conn.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})', values)
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize()
+
+
+def seed(db: Path, members: int, rng_seed: int = 7) -> dict:
+    sys.path.insert(0, str(MAIN))
+    from convene.db import migrate
+
+    if db.exists():
+        db.unlink()
+    asyncio.run(migrate(f"sqlite://{db}"))
+    rng = random.Random(rng_seed)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")
+    old = NOW - timedelta(days=60)
+    users = [
+        {"id": i, "email": f"member{i}@bench.example.org", "username": f"member{i}", "name": f"{sentence(rng, 1)} Member{i}",
+         "password_hash": "x", "role": "admin" if i == 1 else "member", "status": "active",
+         "timezone": rng.choice(ZONES), "locale": rng.choice(LOCALES), "created_at": ts(old),
+         "organisation_visibility": "members", "organisation": "NGO " + str(i % 97)}  # fmt: skip
+        for i in range(1, members + 1)
+    ]
+    insert(conn, "users", users)
+    n_groups = max(8, members // 150)
+    groups = []
+    for g in range(1, n_groups + 1):
+        vis = rng.choices(["public", "members", "private"], [70, 15, 15])[0]
+        groups.append({"id": g, "slug": f"group-{g}", "name": f"{sentence(rng, 2)} ({g})", "visibility": vis,
+                       "created_by_id": 1, "created_at": ts(old), "description": "", "description_html": ""})  # fmt: skip
+    insert(conn, "groups", groups)
+    members_of: dict[int, list[int]] = {g: [] for g in range(1, n_groups + 1)}
+    memberships = []
+    for u in range(1, members + 1):
+        for g in rng.sample(range(1, n_groups + 1), k=min(n_groups, rng.randint(2, 5))):
+            members_of[g].append(u)
+            memberships.append({"group_id": g, "user_id": u, "role": "member", "status": "active", "created_at": ts(old)})
+    insert(conn, "memberships", memberships, with_id=False)
+    threads, posts, notes, reads = [], [], [], []
+    tid = pid = 0
+    for g in range(1, n_groups + 1):
+        people = members_of[g] or [1]
+        plans = [("new", rng.randint(8, 20)), ("old", 8)]
+        for kind, count in plans:
+            for _ in range(count):
+                tid += 1
+                start = (WEEK_START + timedelta(hours=rng.uniform(6, 160))) if kind == "new" else old + timedelta(days=rng.uniform(5, 50))
+                author = rng.choice(people)
+                thread_posts = []
+                when = start
+                n_posts = 1 + rng.randint(0, 10) if kind == "new" else 4 + rng.randint(2, 14)
+                for number in range(1, n_posts + 1):
+                    pid += 1
+                    if number > 1:
+                        step = rng.uniform(0.2, 12) if kind == "new" or number > 4 else rng.uniform(1, 48)
+                        when = when + timedelta(hours=step)
+                        if kind == "old" and number == 5:
+                            when = WEEK_START + timedelta(hours=rng.uniform(8, 100))
+                    if when >= NOW - timedelta(hours=5):
+                        break
+                    who = author if number == 1 else rng.choice(people)
+                    parent = rng.choice(thread_posts) if number > 1 and thread_posts and rng.random() < 0.4 else None
+                    body = sentence(rng, rng.randint(20, 60)) + "."
+                    mention = rng.choice(people) if rng.random() < 0.05 else None
+                    html = f"<p>{body}</p>" + (f'<p><a class="mention" href="/u/member{mention}">@member{mention}</a></p>' if mention else "")
+                    posts.append({"id": pid, "thread_id": tid, "number": number, "author_id": who, "parent_id": parent[0] if parent else None,
+                                  "body": body, "body_html": html, "created_at": ts(when), "edit_count": 0, "hide_reason": "", "delete_reason": ""})  # fmt: skip
+                    if parent and parent[1] != who:
+                        notes.append({"user_id": parent[1], "kind": "reply", "actor_id": who, "group_id": g, "thread_id": tid, "post_id": pid, "created_at": ts(when)})
+                    if mention and mention != who and (not parent or parent[1] != mention):
+                        notes.append({"user_id": mention, "kind": "mention", "actor_id": who, "group_id": g, "thread_id": tid, "post_id": pid, "created_at": ts(when)})
+                    thread_posts.append((pid, who))
+                last = when
+                threads.append({"id": tid, "group_id": g, "title": sentence(rng, rng.randint(4, 9)), "author_id": author,
+                                "created_at": ts(start), "last_post_at": ts(last), "post_count": len(thread_posts)})  # fmt: skip
+                for reader in rng.sample(people, k=max(1, len(people) // 12)):
+                    if last > WEEK_START:
+                        reads.append({"user_id": reader, "thread_id": tid, "last_read_number": rng.randint(1, len(thread_posts)),
+                                      "updated_at": ts(last + timedelta(minutes=5))})  # fmt: skip
+    insert(conn, "threads", threads)
+    insert(conn, "posts", posts)
+    insert(conn, "notifications", notes, with_id=False)
+    insert(conn, "thread_reads", reads, with_id=False)
+    consultations = []
+    for c in range(1, 4 + n_groups // 10):
+        group_id = None if c <= 3 else rng.randint(1, n_groups)
+        opens = WEEK_START + timedelta(days=rng.uniform(0, 5)) if c != 2 else NOW - timedelta(days=30)
+        closes = NOW + timedelta(days=1.5) if c % 2 == 0 else NOW + timedelta(days=20)
+        consultations.append({"id": c, "group_id": group_id, "title": f"Consultation: {sentence(rng, 5)}", "facilitator_id": 1,
+                              "created_by_id": 1, "attribution": "by_name", "qa_moderated": 1, "opens_at": ts(opens),
+                              "closes_at": ts(closes), "published_at": ts(opens - timedelta(days=1)), "created_at": ts(old),
+                              "updated_at": ts(old)})  # fmt: skip
+    insert(conn, "consultations", consultations)
+    resources = [
+        {"id": r, "title": f"Guide: {sentence(rng, 4)}", "kind": "link", "url": f"https://example.org/r{r}",
+         "group_id": rng.choice([None, None, rng.randint(1, n_groups)]), "audience": "members", "created_by_id": 1,
+         "created_at": ts(WEEK_START + timedelta(hours=rng.uniform(1, 160))), "updated_at": ts(NOW),
+         "languages": "[]", "stages": "[]", "tags": "[]"}  # fmt: skip
+        for r in range(1, 21)
+    ]
+    insert(conn, "library_resources", resources)
+    conn.commit()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return {"members": members, "groups": n_groups, "threads": len(threads), "posts": len(posts),
+            "notifications": len(notes), "thread_reads": len(reads), "memberships": len(memberships)}  # fmt: skip
+
+
+# --- the sink --------------------------------------------------------------------------------------
+
+
+def serve_sink(port: int) -> None:
+    from aiosmtpd.controller import Controller
+
+    class Counter:
+        count = 0
+        nbytes = 0
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802, ANN001, ANN201
+            Counter.count += 1
+            Counter.nbytes += len(envelope.content)
+            return "250 OK"
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    controller = Controller(Counter(), hostname="127.0.0.1", port=port)
+    controller.start()
+    print("READY", flush=True)
+    stop.wait(3600)
+    controller.stop()
+    print(f"COUNT {Counter.count} {Counter.nbytes}", flush=True)
+
+
+# --- Convene's digest run -------------------------------------------------------------------------
+
+
+def run_digest(db: Path, port: int, conns: int) -> None:
+    sys.path.insert(0, str(MAIN))
+    import uvloop
+
+    from convene.clock import FrozenClock
+    from convene.db import open_db
+    from convene.mail import mailer_from_url
+    from convene.settings import Settings
+    from convene.templating import Templates
+    from digest.commands import send_due
+    from digest.context import Mailroom
+    from digest.outbox import Outbox
+
+    async def go() -> dict:
+        settings = Settings(data_dir=db.parent, database_url=f"sqlite://{db}", secret_key="bench-secret",
+                            base_url="https://convene.bench.example.org",
+                            mail_url=f"smtp://127.0.0.1:{port}?pool={conns}", mail_concurrency=conns)  # fmt: skip
+        ctx = await open_db(settings.database_url, run_migrations=False)
+        try:
+            with ctx:
+                clock = FrozenClock(NOW)
+                outbox = Outbox(mailer_from_url(settings.mail_url), clock, sender=settings.mail_from,
+                                base_url=settings.base_url, concurrency=conns)  # fmt: skip
+                mailroom = Mailroom(settings, clock, Templates(settings.site_name, "en", clock), outbox)
+                started, cpu = time.perf_counter(), time.process_time()
+                run, sent = await send_due(mailroom, open(os.devnull, "w"))  # noqa: SIM115
+                elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        finally:
+            await ctx.close_connections()
+        return {"queued": run.queued, "empty": run.empty, "due": run.due, "sent": sent.sent,
+                "retried": sent.retried, "failed": sent.failed, "seconds": elapsed, "cpu_seconds": cpu}  # fmt: skip
+
+    result = uvloop.run(go())
+    result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    size = sqlite3.connect(db).execute(
+        "SELECT avg(length(b.text) + length(b.html)), count(*) FROM outbox o JOIN outbox_bodies b ON b.message_id = o.key"
+        " WHERE o.kind = 'digest'"
+    ).fetchone()
+    result["avg_text_html_bytes"] = size[0]
+    print("JSON " + json.dumps(result), flush=True)
+
+
+# --- plain sending of the same messages -----------------------------------------------------------
+
+
+def run_plain(db: Path, port: int, conns: int, limit: int) -> None:
+    sys.path.insert(0, str(MAIN))
+    import aiosmtplib
+    import uvloop
+
+    from digest.mime import wire_message
+
+    rows = sqlite3.connect(db).execute(
+        "SELECT o.to_email, o.subject, b.text, b.html, b.headers, o.message_id FROM outbox o"
+        " JOIN outbox_bodies b ON b.message_id = o.key WHERE o.kind = 'digest' ORDER BY o.id LIMIT ?",
+        (limit,),
+    ).fetchall()
+    # The very bytes the outbox sent (same builder, same content), made before the clock starts.
+    built = [
+        (to, wire_message(sender="Convene <convene@localhost>", to=to, subject=subject, text=text, html=html,
+                          headers=json.loads(headers), message_id=message_id, date=NOW))  # fmt: skip
+        for to, subject, text, html, headers, message_id in rows
+    ]
+    avg = sum(len(b) for _, b in built) / max(1, len(built))
+
+    async def send() -> float:
+        queue = list(reversed(built))
+
+        async def worker() -> None:
+            client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False, use_tls=False, timeout=30)
+            await client.connect()
+            try:
+                while queue:
+                    to, data = queue.pop()
+                    await client.sendmail("convene@localhost", [to], data)
+            finally:
+                await client.quit()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(conns)))
+        return time.perf_counter() - started
+
+    elapsed = uvloop.run(send())
+    print("JSON " + json.dumps({"sent": len(built), "seconds": elapsed, "avg_bytes": avg}), flush=True)
+
+
+# --- the driver ----------------------------------------------------------------------------------
+
+
+def _child(*args: str) -> dict:
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), *args], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        log(out.stderr[-4000:])
+        raise SystemExit(f"phase {args[:2]} failed")
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("JSON "))
+    return json.loads(line[5:])
+
+
+def driver(args: argparse.Namespace) -> None:
+    BASE.mkdir(parents=True, exist_ok=True)
+    templates = {}
+    for size in (args.small, args.members):
+        path = BASE / f"seed-{size}.sqlite3"
+        started = time.perf_counter()
+        templates[size] = path
+        info = _child("--role", "seed", "--db", str(path), "--members", str(size))
+        log(f"seeded {size} members in {time.perf_counter() - started:.1f}s: {info}")
+    sink = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--role", "sink", "--port", str(args.port)],
+                            stdout=subprocess.PIPE, text=True)  # fmt: skip
+    results: dict[str, dict] = {}
+    try:
+        if "READY" not in (sink.stdout.readline() if sink.stdout else ""):
+            raise SystemExit("the SMTP sink did not start")
+        for size in (args.small, args.members):
+            work = BASE / f"run-{size}.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(work) + suffix).unlink(missing_ok=True)
+            shutil.copyfile(templates[size], work)
+            results[f"digest_{size}"] = r = _child("--role", "digest", "--db", str(work), "--port", str(args.port),
+                                                  "--conns", str(args.conns))  # fmt: skip
+            log(f"digest {size}: {r}")
+        results["plain"] = r = _child("--role", "plain", "--db", str(BASE / f"run-{args.members}.sqlite3"),
+                                      "--port", str(args.port), "--conns", str(args.conns),
+                                      "--limit", str(results[f"digest_{args.members}"]["sent"]))  # fmt: skip
+        log(f"plain: {r}")
+    finally:
+        sink.send_signal(signal.SIGTERM)
+        out, _ = sink.communicate(timeout=30)
+    counted = [ln for ln in out.splitlines() if ln.startswith("COUNT")]
+    big, small, plain = results[f"digest_{args.members}"], results[f"digest_{args.small}"], results["plain"]
+    digest_rate = big["sent"] / big["seconds"]
+    plain_rate = plain["sent"] / plain["seconds"]
+    expected = small["sent"] + big["sent"] + plain["sent"]
+    print()
+    print(f"=== digest bench: {args.members} members (and {args.small}), {args.conns} SMTP connections, "
+          f"aiosmtpd sink in its own process on 127.0.0.1, uvloop ===")  # fmt: skip
+    print(f"digest run ({args.members}): {big['due']} due, {big['queued']} composed, {big['empty']} empty, "
+          f"{big['sent']} sent in {big['seconds']:.1f}s; avg text+html {big['avg_text_html_bytes'] / 1024:.1f} KiB")
+    print(f"digest run ({args.small}): {small['sent']} sent in {small['seconds']:.1f}s")
+    print(f"plain: {plain['sent']} pre-built messages (avg {plain['avg_bytes'] / 1024:.1f} KiB on the wire) "
+          f"in {plain['seconds']:.1f}s")
+    print(f"sink: {counted[0] if counted else '?'} (expected {expected})")
+    print(f"RESULT digest_emails_per_s {digest_rate:.0f}")
+    print(f"RESULT plain_emails_per_s {plain_rate:.0f}")
+    print(f"RESULT digest_ratio {digest_rate / plain_rate:.2f}")
+    print(f"RESULT digest_emails_per_s_{args.small} {small['sent'] / small['seconds']:.0f}")
+    print(f"RESULT digest_peak_mb_1k {small['maxrss_mb']:.0f}")
+    print(f"RESULT digest_peak_mb_10k {big['maxrss_mb']:.0f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--role", default="driver", choices=["driver", "seed", "sink", "digest", "plain"])
+    ap.add_argument("--members", type=int, default=10_000)
+    ap.add_argument("--small", type=int, default=1_000)
+    ap.add_argument("--conns", type=int, default=4)
+    ap.add_argument("--port", type=int, default=8131)
+    ap.add_argument("--db", type=Path)
+    ap.add_argument("--limit", type=int, default=0)
+    args = ap.parse_args()
+    ensure_venv()
+    if args.role == "seed":
+        print("JSON " + json.dumps(seed(args.db, args.members)), flush=True)
+    elif args.role == "sink":
+        serve_sink(args.port)
+    elif args.role == "digest":
+        run_digest(args.db, args.port, args.conns)
+    elif args.role == "plain":
+        run_plain(args.db, args.port, args.conns, args.limit)
+    else:
+        driver(args)
+
+
+if __name__ == "__main__":
+    main()
