@@ -12,6 +12,8 @@ Variants (--variants, in this order by default):
   convene-deflate  the same server with --ws-per-message-deflate true: what `convene serve` runs
                    (its uvicorn.Config passes no ws options, so uvicorn's default True applies).
   bare-deflate     the bare server with permessage-deflate, the fair peer of convene-deflate.
+  convene-gc       `convene` with the garbage collector tuned by the launcher (gc.freeze() after
+                   import, gen-0 threshold --gc-threshold): shows what full collections cost.
 
 Every variant: N subscribers (default 1000) connect with the same light raw client (asyncio.Protocol;
 handshake with Cookie and Origin, offers permessage-deflate like a browser and inflates when the
@@ -37,13 +39,19 @@ Loss: every subscriber must receive every acknowledged message exactly once, in 
 duplicate, out-of-order and unacknowledged messages are counted per phase.
 
 Runs with the project's venv (/work/main/.venv; re-executes itself into it), loopback only, raises
-RLIMIT_NOFILE, every phase bounded by messages/rate + --grace seconds. About 2-3 minutes in all.
+RLIMIT_NOFILE, every phase bounded by messages/rate + --grace seconds. About 4 minutes in all.
 
   python bench/chat_fanout.py [--clients 1000] [--messages 200] [--rates 20,50,0] [--size 100]
-                              [--variants bare,convene,convene-deflate,bare-deflate] [--senders K]
+                              [--variants bare,convene,convene-deflate,bare-deflate,convene-gc]
+                              [--senders K] [--wait-quiet 300] [--profile DIR] [--overlay DIR]
 
-The output ends with `RESULT <name> <value>` lines. The headline figures (bare_*, convene_*) are for the
-highest steady rate; `*_ceiling_*` lines are for the burst phase.
+This host is shared: each phase reports the CPU other processes used meanwhile ("others", flagged
+NOISY above 25% of a core), and server CPU per delivery, the figure least disturbed by them.
+
+The output ends with `RESULT <name> <value>` lines. The headline figures (bare_*, convene_*, ratios)
+are for the highest steady rate; `*_rate20` for the other steady rates; `*_ceiling_*` and
+`*_server_us_per_delivery` for the burst phase; `deflate_*` compare convene-deflate with bare-deflate;
+`gc_*` compare convene-gc with bare. Lost = missing + duplicate deliveries over all phases.
 """
 
 # A benchmark driver, not server code: it starts processes and files outside the timed sections on
@@ -731,16 +739,26 @@ async def variant_bare(args, compression: str) -> list[dict]:  # noqa: ANN001
         stop(srv)
 
 
-async def variant_convene(args, seeded: dict, data_dir: Path, deflate: bool, state: dict) -> list[dict]:  # noqa: ANN001
+async def variant_convene(args, seeded: dict, data_dir: Path, name: str, state: dict) -> list[dict]:  # noqa: ANN001
     port = free_port()
+    deflate = name == "convene-deflate"
     env = dict(os.environ)
     env.update(CONVENE_DATA_DIR=str(data_dir), CONVENE_BASE_URL=f"http://127.0.0.1:{port}")
-    launcher = ["-m", "uvicorn"]
+    code = ["import sys"]
     if args.overlay:  # A/B a changed module: the overlay folder comes first on the import path
-        launcher = [
-            "-c",
-            f"import sys; sys.path.insert(0, {args.overlay!r}); from uvicorn.main import main; main()",
+        code.append(f"sys.path.insert(0, {args.overlay!r})")
+    if name == "convene-gc":
+        # Garbage-collector tuning, not in Convene itself: everything imported at startup moves to
+        # the permanent generation, and the youngest generation is collected 1/70 as often, so
+        # full collections (100-300 ms pauses with 1000 sockets open) become rare.
+        code += [
+            "import gc, convene.app",
+            "gc.collect()",
+            "gc.freeze()",
+            f"gc.set_threshold({args.gc_threshold}, 10, 10)",
         ]
+    code += ["from uvicorn.main import main", "main()"]
+    launcher = ["-c", "; ".join(code)]
     cmd = [
         str(VPY),
         *launcher,
@@ -757,12 +775,11 @@ async def variant_convene(args, seeded: dict, data_dir: Path, deflate: bool, sta
         "--ws-per-message-deflate",
         "true" if deflate else "false",
     ]
-    log_path = data_dir / f"uvicorn-{'deflate' if deflate else 'plain'}.log"
+    log_path = data_dir / f"uvicorn-{name}.log"
     with open(log_path, "w") as server_log:
         srv = subprocess.Popen(
             cmd, cwd=MAIN, env=env, stdout=server_log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
         )
-    name = "convene-deflate" if deflate else "convene"
     shared = Shared()
     try:
         wait_http(port, srv)
@@ -871,8 +888,10 @@ async def drive(args: argparse.Namespace, work: Path) -> list[dict]:
             results += await variant_bare(args, "none")
         elif variant == "bare-deflate":
             results += await variant_bare(args, "deflate")
-        elif variant in ("convene", "convene-deflate"):
-            results += await variant_convene(args, seeded, work / "data", variant == "convene-deflate", state)
+        elif variant in ("convene", "convene-deflate", "convene-gc"):
+            results += await variant_convene(args, seeded, work / "data", variant, state)
+        else:
+            raise SystemExit(f"unknown variant {variant!r}")
         await asyncio.sleep(1.0)
     return results
 
@@ -963,41 +982,42 @@ def driver(args: argparse.Namespace) -> None:
         f"headline figures: the {top} phase; *_ceiling_* = burst phase; lost = missing + duplicate deliveries"
     )
     out: list[tuple[str, float]] = []
-    for bare, conv, prefix in (("bare", "convene", ""), ("bare-deflate", "convene-deflate", "deflate_")):
-        for r in (pick(bare, top), pick(conv, top)):
-            if r is None:
-                continue
-            who = "bare" if r["variant"].startswith("bare") else "convene"
-            out += [
-                (f"{prefix}{who}_deliveries_per_s", round(r["per_s"])),
-                (f"{prefix}{who}_p50_ms", round(r["p50"], 2)),
-                (f"{prefix}{who}_p99_ms", round(r["p99"], 2)),
-            ]
-        b, c = pick(bare, top), pick(conv, top)
-        if b and c:
-            out += [
-                (f"{prefix}deliveries_ratio", round(ratio(c["per_s"], b["per_s"]), 3)),
-                (f"{prefix}p99_ratio", round(ratio(c["p99"], b["p99"]), 2)),
-            ]
+    pairs = (
+        ("bare", "convene", ""),
+        ("bare-deflate", "convene-deflate", "deflate_"),
+        ("bare", "convene-gc", "gc_"),
+    )
+    for bare, conv, prefix in pairs:
+        # convene-gc is compared with the plain bare server, whose figures are printed once, unprefixed
+        bare_prefix = None if prefix == "gc_" else prefix
+        for phase in [top] + [f"rate{x:g}" for x in steady if f"rate{x:g}" != top]:
+            suffix = "" if phase == top else f"_{phase}"
+            b, c = pick(bare, phase), pick(conv, phase)
+            for who, r, pre in (("bare", b, bare_prefix), ("convene", c, prefix)):
+                if r is None or pre is None:
+                    continue
+                if not suffix:
+                    out.append((f"{pre}{who}_deliveries_per_s", round(r["per_s"])))
+                    out.append((f"{pre}{who}_p50_ms", round(r["p50"], 2)))
+                out.append((f"{pre}{who}_p99_ms{suffix}", round(r["p99"], 2)))
+            if b and c:
+                if not suffix:
+                    out.append((f"{prefix}deliveries_ratio", round(ratio(c["per_s"], b["per_s"]), 3)))
+                out.append((f"{prefix}p99_ratio{suffix}", round(ratio(c["p99"], b["p99"]), 2)))
         bb, cb = pick(bare, "burst"), pick(conv, "burst")
-        if bb:
-            out.append((f"{prefix}bare_ceiling_deliveries_per_s", round(bb["per_s"])))
-        if cb:
-            out.append((f"{prefix}convene_ceiling_deliveries_per_s", round(cb["per_s"])))
+        for who, r, pre in (("bare", bb, bare_prefix), ("convene", cb, prefix)):
+            if r is not None and pre is not None:
+                out.append((f"{pre}{who}_ceiling_deliveries_per_s", round(r["per_s"])))
+                out.append((f"{pre}{who}_server_us_per_delivery", round(r["us_per_delivery"], 2)))
         if bb and cb:
             out.append((f"{prefix}ceiling_ratio", round(ratio(cb["per_s"], bb["per_s"]), 3)))
-        for r in (bb, cb):
-            if r is not None:
-                who = "bare" if r["variant"].startswith("bare") else "convene"
-                out.append((f"{prefix}{who}_server_us_per_delivery", round(r["us_per_delivery"], 2)))
-        if bb and cb:
             out.append(
                 (f"{prefix}server_cost_ratio", round(ratio(cb["us_per_delivery"], bb["us_per_delivery"]), 2))
             )
+        if any(r["variant"] == bare for r in results) and bare_prefix is not None:
+            out.append((f"{bare_prefix}bare_lost_messages", lost(bare)))
         if any(r["variant"] == conv for r in results):
             out.append((f"{prefix}convene_lost_messages", lost(conv)))
-        if any(r["variant"] == bare for r in results):
-            out.append((f"{prefix}bare_lost_messages", lost(bare)))
     for name, value in out:
         print(f"RESULT {name} {value}")
 
@@ -1014,7 +1034,8 @@ def main() -> None:
     ap.add_argument("--rates", default="20,50,0", help="comma list of msgs/s; 0 = burst")
     ap.add_argument("--size", type=int, default=100, help="chat message body length in characters (min ~40)")
     ap.add_argument("--grace", type=float, default=20, help="seconds to wait for stragglers per phase")
-    ap.add_argument("--variants", default="bare,convene,convene-deflate,bare-deflate")
+    ap.add_argument("--variants", default="bare,convene,convene-deflate,bare-deflate,convene-gc")
+    ap.add_argument("--gc-threshold", type=int, default=50_000, help="convene-gc: gen-0 threshold")
     ap.add_argument("--senders", type=int, default=0, help="Convene sender connections (0 = messages/20)")
     ap.add_argument(
         "--profile",

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
-from tortoise.context import TortoiseContext, _current_context
+from tortoise.context import TortoiseContext, _current_context, require_context
 from tortoise.migrations.api import migrate as tortoise_migrate
 from tortoise.transactions import in_transaction
 
@@ -40,6 +40,11 @@ def _db_url(url: str) -> str:
     if url.startswith("postgresql://"):
         return "postgres://" + url.removeprefix("postgresql://")
     return url
+
+
+def default_db() -> Any:
+    """The current context's database connection, for the few places that write raw SQL."""
+    return require_context().db()
 
 
 def tortoise_config(database_url: str, apps: dict[str, str] | None = None) -> dict[str, Any]:

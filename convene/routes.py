@@ -5,14 +5,14 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from tortoise import connections
 
 from convene.api import build_openapi
+from convene.db import default_db
 
 
 async def healthz(request: Request) -> JSONResponse:
     try:
-        await connections.get("default").execute_query("SELECT 1")
+        await default_db().execute_query("SELECT 1")
     except Exception:  # noqa: BLE001  any failure to answer means unhealthy
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "up", "version": request.app.state.version})

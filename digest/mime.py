@@ -74,7 +74,9 @@ def _phrase_id(value: str) -> str:
 
 
 def _lines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", CRLF)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\n", CRLF)
 
 
 def _body(text: str, *, html: bool) -> tuple[str, bytes]:
@@ -84,7 +86,7 @@ def _body(text: str, *, html: bool) -> tuple[str, bytes]:
         text += CRLF  # as the standard library does: a text part ends with a line end
     if html and not text.isascii():
         text = text.encode("ascii", "xmlcharrefreplace").decode("ascii")
-    if text.isascii() and all(len(line) <= MAX_LINE for line in text.split(CRLF)):
+    if text.isascii() and max(map(len, text.split(CRLF))) <= MAX_LINE:
         return "7bit", text.encode("ascii")
     data = text.encode("utf-8")
     non_ascii = len(data) - len(text.encode("ascii", "ignore"))

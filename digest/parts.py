@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import datetime
 from functools import lru_cache
+from collections.abc import Callable
 from typing import Any
 
 from babel.dates import format_datetime
-from markupsafe import Markup
 
 from convene.templating import _gettext_pair
 from digest.compose import GroupSection, Section
@@ -48,17 +48,24 @@ def thread_url(mailroom: Mailroom, slug: str, thread_id: int, number: int | None
     return mailroom.url(path + (f"/p/{number}" if number and number > 1 else ""))
 
 
-class Fragments:
-    """Rendered sections of one run, least recently used dropped first once they hold more than
-    `budget` characters: memory stays the same whatever the number of members."""
+# A piece is (text, html): the html comes out of an autoescaping template, so it is safe HTML
+# already; it stays a plain str because gluing Markup objects escapes-checks every piece again.
+Piece = tuple[str, str]
+_CELL_OPEN = '<tr><td style="padding:16px 24px;border-bottom:1px solid #e6eaee;">\n'
+_CELL_CLOSE = "\n</td></tr>"
 
-    def __init__(self, budget: int = 4_000_000) -> None:
+
+class Fragments:
+    """Rendered pieces of one run, least recently used dropped first once they hold more than
+    `budget` characters: however many members a run has, this much memory and no more."""
+
+    def __init__(self, budget: int = 3_000_000) -> None:
         self.budget = budget
         self.held = 0
-        self._items: OrderedDict[tuple[Any, ...], tuple[str, Markup]] = OrderedDict()
+        self._items: OrderedDict[tuple[Any, ...], Piece] = OrderedDict()
         self.hits = self.misses = 0
 
-    def get(self, key: tuple[Any, ...], make: Any) -> tuple[str, Markup]:
+    def get(self, key: tuple[Any, ...], make: Callable[[], Piece]) -> Piece:
         found = self._items.get(key)
         if found is not None:
             self.hits += 1
@@ -77,7 +84,9 @@ class Fragments:
 class Parts:
     """The pieces of group sections (templates/email/digest/_parts.{txt,html} macros), each
     rendered once per run, language and content: a thread's line reads the same in every email
-    that lists it, whichever other threads a member's section shows around it."""
+    that lists it, whichever other threads a member's section shows around it. Keys name the
+    content (a thread and its counts), not the member, so members whose periods differ by their
+    time zone still share a line when it reads the same."""
 
     def __init__(self, mailroom: Mailroom, fragments: Fragments) -> None:
         self.mailroom = mailroom
@@ -93,62 +102,56 @@ class Parts:
             self._modules[(ext, locale)] = found
         return found
 
-    def piece(self, key: tuple[Any, ...], locale: str, macro: str, *args: Any) -> tuple[str, Markup]:
-        def make() -> tuple[str, Markup]:
-            text = str(getattr(self.module("txt", locale), macro)(*args)).strip("\n")
-            return text, Markup(str(getattr(self.module("html", locale), macro)(*args)).strip())  # noqa: S704
+    def _render(self, locale: str, macro: str, *args: Any) -> Piece:
+        text = str(getattr(self.module("txt", locale), macro)(*args)).strip("\n")
+        return text, str(getattr(self.module("html", locale), macro)(*args)).strip()
 
-        return self.fragments.get((macro, locale, *key), make)
+    def piece(self, key: tuple[Any, ...], locale: str, macro: str, args: Callable[[], tuple[Any, ...]]) -> Piece:
+        """A cached piece; `args` builds the macro's arguments, only when it must be rendered."""
+        return self.fragments.get((macro, locale, *key), lambda: self._render(locale, macro, *args()))
 
-    def group(self, section: GroupSection, period: tuple[datetime, datetime], locale: str) -> tuple[str, Markup]:
+    def group(self, section: GroupSection, locale: str) -> Piece:
         """One group's section: its heading, new threads, most active threads, "and N more"."""
-        g = section.group
-        group = {"name": g.name, "url": self.mailroom.url(f"/g/{g.slug}")}
-        pieces = [self.piece((g.id,), locale, "group_head", group)]
+        g, url = section.group, self.mailroom.url
+
+        def group() -> dict[str, str]:
+            return {"name": g.name, "url": url(f"/g/{g.slug}")}
+
+        pieces = [self.piece((g.id, g.name), locale, "group_head", lambda: (group(),))]
         if section.new:
-            pieces.append(self.piece((), locale, "new_heading"))
+            pieces.append(self.piece((), locale, "new_heading", tuple))
             for t in section.new:
-                item = {"title": t.title, "url": thread_url(self.mailroom, g.slug, t.id), "author": t.author_name,
-                        "excerpt": t.excerpt, "posts": t.new_posts}  # fmt: skip
-                pieces.append(self.piece((period, t.id), locale, "new_item", item))
+                pieces.append(
+                    self.piece(
+                        (t.id, t.title, t.new_posts), locale, "new_item",
+                        lambda t=t: ({"title": t.title, "url": thread_url(self.mailroom, g.slug, t.id),
+                                      "author": t.author_name, "excerpt": t.excerpt, "posts": t.new_posts},),
+                    )
+                )  # fmt: skip
             if section.more_new:
-                pieces.append(self.piece((g.id, section.more_new), locale, "more_new", group, section.more_new))
+                n = section.more_new
+                pieces.append(self.piece((g.id, n), locale, "more_new", lambda: (group(), n)))
         if section.active:
-            pieces.append(self.piece((), locale, "active_heading"))
+            pieces.append(self.piece((), locale, "active_heading", tuple))
             for t in section.active:
-                item = {"title": t.title, "url": thread_url(self.mailroom, g.slug, t.id, t.last_number),
-                        "posts": t.new_posts}  # fmt: skip
-                pieces.append(self.piece((period, t.id), locale, "active_item", item))
+                pieces.append(
+                    self.piece(
+                        (t.id, t.title, t.new_posts, t.last_number), locale, "active_item",
+                        lambda t=t: ({"title": t.title, "url": thread_url(self.mailroom, g.slug, t.id, t.last_number),
+                                      "posts": t.new_posts},),
+                    )
+                )  # fmt: skip
             if section.more_active:
-                pieces.append(self.piece((g.id, section.more_active), locale, "more_active", group, section.more_active))
+                n = section.more_active
+                pieces.append(self.piece((g.id, n), locale, "more_active", lambda: (group(), n)))
         text = "\n\n".join(p[0] for p in pieces)
-        html = Markup('<tr><td style="padding:16px 24px;border-bottom:1px solid #e6eaee;">\n')  # noqa: S704
-        return text, html + Markup("\n").join(p[1] for p in pieces) + Markup("\n</td></tr>\n")  # noqa: S704
+        return text, _CELL_OPEN + "\n".join(p[1] for p in pieces) + _CELL_CLOSE
 
-
-def _section_context(mailroom: Mailroom, section: Section, zone: str, locale: str) -> dict[str, Any]:
-    return {
-        "key": section.key,
-        "items": [
-            {"title": i.title, "url": mailroom.url(i.path), "when": _when(i.at, zone, locale), "detail": i.detail}
-            for i in section.items
-        ],
-        "more": section.more,
-        "more_url": mailroom.url(SECTION_PAGES[section.key]),
-    }
-
-
-def _pair(mailroom: Mailroom, name: str, ctx: dict[str, Any], locale: str) -> tuple[str, Markup]:
-    render = mailroom.templates.render_string
-    # The HTML fragment comes out of an autoescaping template: safe to paste as it is.
-    text = render(f"email/digest/{name}.txt", ctx, locale).strip("\n")
-    return text, Markup(render(f"email/digest/{name}.html", ctx, locale))  # noqa: S704
-
-    def section(self, section: Section, period: tuple[datetime, datetime], zone: str, locale: str) -> tuple[str, Markup]:
+    def section(self, section: Section, zone: str, locale: str) -> Piece:
         """A consultations, library or directory section (its dates in the member's time zone)."""
-        key = (locale, zone, period, section.key, tuple(i.path for i in section.items), section.more)
+        key = ("section", locale, zone, section.key, tuple((i.path, i.at) for i in section.items), section.more)
 
-        def make() -> tuple[str, Markup]:
+        def make() -> Piece:
             ctx = {
                 "section": {
                     "key": section.key,
@@ -163,20 +166,18 @@ def _pair(mailroom: Mailroom, name: str, ctx: dict[str, Any], locale: str) -> tu
             }
             render = self.mailroom.templates.render_string
             text = render("email/digest/_section.txt", ctx, locale).strip("\n")
-            # Out of an autoescaping template: safe to paste as it is.
-            return text, Markup(render("email/digest/_section.html", ctx, locale).strip())  # noqa: S704
+            return text, render("email/digest/_section.html", ctx, locale).strip()
 
-        return self.fragments.get(("section", *key), make)
+        return self.fragments.get(key, make)
 
-    def more_groups(self, n: int, locale: str) -> tuple[str, Markup]:
-        return self.piece((n,), locale, "more_groups", n, self.mailroom.url("/groups"))
+    def more_groups(self, n: int, locale: str) -> Piece:
+        return self.piece((n,), locale, "more_groups", lambda: (n, self.mailroom.url("/groups")))
 
-    def personal(self, items: list[PersonalItem], more: int, locale: str) -> tuple[str, Markup]:
+    def personal(self, items: list[PersonalItem], more: int, locale: str) -> Piece:
         """Replies to the member and mentions of them: theirs alone, rendered for each email."""
         rows = [
             {"kind": i.kind, "who": i.author_name, "title": i.thread_title, "group": i.group_name,
              "url": thread_url(self.mailroom, i.group_slug, i.thread_id, i.number), "excerpt": i.excerpt}  # fmt: skip
             for i in items
         ]
-        text = str(self.module("txt", locale).personal(rows, more)).strip("\n")
-        return text, Markup(str(self.module("html", locale).personal(rows, more)).strip())  # noqa: S704
+        return self._render(locale, "personal", rows, more)

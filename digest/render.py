@@ -100,14 +100,13 @@ def render_digest(mailroom: Mailroom, digest: Digest, renderer: Renderer | None 
     renderer = renderer or Renderer.for_run(mailroom)
     parts, member = renderer.parts, digest.member
     locale = mailroom.locale_of(member.locale)
-    period = (digest.period.start, digest.period.end)
-    blocks: list[tuple[str, Markup]] = []
+    blocks: list[tuple[str, str]] = []
     if digest.personal:
         blocks.append(parts.personal(digest.personal, digest.more_personal, locale))
-    blocks += [parts.group(section, period, locale) for section in digest.groups]
+    blocks += [parts.group(section, locale) for section in digest.groups]
     if digest.more_groups:
         blocks.append(parts.more_groups(digest.more_groups, locale))
-    blocks += [parts.section(section, period, member.timezone, locale) for section in digest.sections]
+    blocks += [parts.section(section, member.timezone, locale) for section in digest.sections]
 
     subject = _subject(renderer, digest, locale)
     link = unsubscribe_url(mailroom, member.id, "digest")

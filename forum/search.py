@@ -23,8 +23,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 from markupsafe import Markup, escape
-from tortoise import connections
 
+from convene.db import default_db
 from forum.groups import list_readable_group_ids
 from forum.models import Post
 from forum.search_query import SORT_DATE, SearchQuery, fts5_query
@@ -123,7 +123,7 @@ def highlight_html(marked: str | None) -> Markup:
 def _connection(using_db: Any = None) -> Any:
     # Inside `in_transaction()` this is the transaction's connection, so an index write commits or
     # rolls back with the post it describes.
-    return using_db if using_db is not None else connections.get("default")
+    return using_db if using_db is not None else default_db()
 
 
 def _dialect(conn: Any) -> str:

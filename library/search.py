@@ -20,8 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tortoise import connections
-
+from convene.db import default_db
 from forum.search import html_to_text
 from forum.search_query import fts5_query
 
@@ -42,7 +41,7 @@ _ready: set[str] = set()
 
 
 def _connection(using_db: Any = None) -> Any:
-    return using_db if using_db is not None else connections.get("default")
+    return using_db if using_db is not None else default_db()
 
 
 def is_sqlite(conn: Any) -> bool:

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 
 def _bin(name: str) -> str:
@@ -91,3 +92,27 @@ def postgres_server(port: int) -> Iterator[str]:
             _as_pg_user([_bin("pg_ctl"), "-D", data, "-m", "immediate", "stop"]), capture_output=True
         )
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def postgres_app(data_dir: Any, smtp_port: int | None = None) -> Iterator[Any]:
+    """A Convene test server on a fresh PostgreSQL.
+
+    Tortoise caches each table's INSERT/UPDATE/DELETE statements per connection name ("default")
+    for the whole process. One process never mixes dialects in production; the test process does
+    (the shared SQLite server stays up), so the cache is emptied on the way in and out, and each
+    database builds statements in its own dialect (SQLite "?" and PostgreSQL "$1")."""
+    from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+    from tests.conftest import free_port, start_server
+
+    EXECUTOR_CACHE.clear()
+    try:
+        with postgres_server(free_port()) as url:
+            server = start_server(data_dir, smtp_port=smtp_port, database_url=url)
+            try:
+                yield server
+            finally:
+                server.stop()
+    finally:
+        EXECUTOR_CACHE.clear()

@@ -9,7 +9,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 from convene.clock import FrozenClock
 from tests.conftest import signed_in, start_server
-from tests.digest.conftest import add, monday_at, deliver, digests_to, group, run_digests, text_of, thread, user
+from tests.digest.conftest import (
+    add,
+    deliver,
+    digests_to,
+    group,
+    monday_at,
+    run_digests,
+    text_of,
+    thread,
+    user,
+)
 
 
 def _network(site, readers=6, **kw):

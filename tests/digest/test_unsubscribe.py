@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.digest.conftest import add, monday_at, deliver, digests_to, group, run_digests, thread, user
+from tests.digest.conftest import add, deliver, digests_to, group, monday_at, run_digests, thread, user
 
 
 def _prefs(site, member):

@@ -8,13 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from forum import service
 from forum.models import Post
 from forum.moderation import do_hide_post
 from forum.search import rebuild_search_index
-from tests.conftest import Browserish, free_port, start_server, unique
+from tests.conftest import Browserish, unique
 from tests.forum.conftest import (
     aseed,
     build_world,
@@ -25,7 +24,7 @@ from tests.forum.conftest import (
     new_user,
     seed,
 )
-from tests.pgserver import postgres_server
+from tests.pgserver import postgres_app
 
 
 async def search(client: Browserish, **params: Any) -> dict[str, Any]:
@@ -195,17 +194,8 @@ async def test_hiding_unindexes_and_rebuilding_restores_the_index(live: Any) -> 
 
 @pytest.fixture(scope="module")
 def pg_live(tmp_path_factory: pytest.TempPathFactory, smtp: Any) -> Any:
-    # Tortoise caches each table's INSERT/UPDATE/DELETE statements by connection name ("default"),
-    # process-wide: the SQLite test server's "?" statements would be sent to PostgreSQL ("$1"), and
-    # back. Start and end this module with an empty cache so each database builds its own.
-    EXECUTOR_CACHE.clear()
-    with postgres_server(free_port()) as url:
-        server = start_server(tmp_path_factory.mktemp("pgsearch"), smtp_port=smtp.port, database_url=url)
-        try:
-            yield server
-        finally:
-            server.stop()
-            EXECUTOR_CACHE.clear()
+    with postgres_app(tmp_path_factory.mktemp("pgsearch"), smtp.port) as server:
+        yield server
 
 
 async def test_search_on_postgresql_uses_the_same_rules(pg_live: Any) -> None:

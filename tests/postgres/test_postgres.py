@@ -8,19 +8,15 @@ import asyncio
 import httpx
 import pytest
 
-from tests.conftest import free_port, make_user, signed_in, start_server, unique
-from tests.pgserver import postgres_server
+from tests.conftest import make_user, signed_in, unique
+from tests.pgserver import postgres_app
 from tests.realtime.conftest import connect, make_chat_group, session_token
 
 
 @pytest.fixture(scope="module")
 def pg_live(tmp_path_factory, smtp):
-    with postgres_server(free_port()) as url:
-        server = start_server(tmp_path_factory.mktemp("pg"), smtp_port=smtp.port, database_url=url)
-        try:
-            yield server
-        finally:
-            server.stop()
+    with postgres_app(tmp_path_factory.mktemp("pg"), smtp.port) as server:
+        yield server
 
 
 async def test_healthz_and_migrations_on_postgres(pg_live):
