@@ -928,6 +928,11 @@ def driver(args: argparse.Namespace) -> None:
         seed_s = time.monotonic() - t0
         log(f"seeded 1 sender + {args.clients} members, group and sessions in {seed_s:.1f}s")
     if args.profile:
+        if not Path(args.pyspy).exists():
+            raise SystemExit(
+                f"--profile needs py-spy at {args.pyspy}: python3 -m venv /tmp/bench-tools/venv &&"
+                " /tmp/bench-tools/venv/bin/pip install py-spy (or give --pyspy PATH)"
+            )
         Path(args.profile).mkdir(parents=True, exist_ok=True)
     try:
         results = uvloop.run(drive(args, work))

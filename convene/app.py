@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -112,6 +113,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations
         )
         app.state.hub = Hub(backplane_from_url(settings.backplane_url), limits)
         await app.state.hub.start()
+        # Everything loaded so far lives as long as the process: freeze it out of the garbage
+        # collector's sight and collect less often. Measured (bench/chat_fanout.py): full
+        # collections of 140-370 ms were the tail of chat delivery; p99 at 20 msgs/s fell from
+        # 219 ms to 33 ms.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 10, 10)
         try:
             with app.state.db:
                 app.state.scheduler.start()

@@ -59,8 +59,13 @@ def _mailroom(settings: Settings) -> Any:
     from digest.outbox import Outbox
 
     clock = SystemClock()
-    outbox = Outbox(mailer_from_url(settings.mail_url), clock, sender=settings.mail_from,
-                    base_url=settings.base_url, concurrency=settings.mail_concurrency)  # fmt: skip
+    outbox = Outbox(
+        mailer_from_url(settings.mail_url),
+        clock,
+        sender=settings.mail_from,
+        base_url=settings.base_url,
+        concurrency=settings.mail_concurrency,
+    )
     outbox.on_permanent_failure.append(failure_hook(clock))
     return Mailroom(settings, clock, Templates(settings.site_name, settings.default_locale, clock), outbox)
 
@@ -113,7 +118,11 @@ def cmd_send_due(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
 
     run, sent = _run(settings, lambda: send_due(_mailroom(settings), sys.stderr))
     print(run.summary(), file=out)
-    waiting = f" {sent.retried} will be retried later (the mail server refused them for now)." if sent.retried else ""
+    waiting = (
+        f" {sent.retried} will be retried later (the mail server refused them for now)."
+        if sent.retried
+        else ""
+    )
     failed = f" {sent.failed} were refused for good." if sent.failed else ""
     print(f"Email: {sent.sent} sent.{waiting}{failed}", file=out)
     return 0
@@ -141,9 +150,15 @@ async def preview(mailroom: Any, email: str) -> str:
     start = last["period_end"] if last else now - period_length(frequency)
     composer = Composer(now)
     [digest] = await composer.compose([Due(Member.of(row), prefs, Period(start, now))])
-    note = "" if prefs.frequency != "off" else "(Digests are off for this member; this is what a weekly one would hold.)\n"
+    note = (
+        ""
+        if prefs.frequency != "off"
+        else "(Digests are off for this member; this is what a weekly one would hold.)\n"
+    )
     if digest.empty:
-        return f"{note}Nothing new for {row['name']} since {start:%Y-%m-%d %H:%M} UTC: no digest would be sent."
+        return (
+            f"{note}Nothing new for {row['name']} since {start:%Y-%m-%d %H:%M} UTC: no digest would be sent."
+        )
     email_parts = render_digest(mailroom, digest)
     return f"{note}To: {row['email']}\nSubject: {email_parts.subject}\n\n{email_parts.text}"
 

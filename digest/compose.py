@@ -137,7 +137,9 @@ class Composer:
             key = (due.period.start, due.period.end)
             if key not in extras:
                 extras[key] = await load_extras(await self.windows.get(*key), self.now)
-        closing = sorted({i.consultation_id for e in extras.values() for i in e.get("closing", ()) if i.consultation_id})
+        closing = sorted(
+            {i.consultation_id for e in extras.values() for i in e.get("closing", ()) if i.consultation_id}
+        )
         submitted = await load_submitted(ids, closing)
         digests = []
         for due in batch:
@@ -146,7 +148,9 @@ class Composer:
             # The forum's reading rule, as forum.groups.list_readable_group_ids applies it:
             # admins read every group; others the open groups and their own private groups.
             readable = None if member.role == Role.ADMIN else self.open_groups | belongs[member.id]
-            chosen = belongs[member.id] if due.prefs.all_groups else belongs[member.id] & set(due.prefs.group_ids)
+            chosen = (
+                belongs[member.id] if due.prefs.all_groups else belongs[member.id] & set(due.prefs.group_ids)
+            )
             if readable is not None:
                 chosen &= readable
             digest = Digest(member=member, period=due.period, frequency=due.prefs.frequency)

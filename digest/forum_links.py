@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from forum.models import Notification, NotificationKind, ReadMark, ThreadRead
 from digest.window import chunks
+from forum.models import Notification, NotificationKind, ReadMark, ThreadRead
 
 NOTIFICATION_COLUMNS = (
     "id", "user_id", "kind", "created_at", "read_at", "post_id", "thread_id", "post__number",
@@ -28,7 +28,8 @@ def _normal(row: dict[str, Any]) -> dict[str, Any]:
         "read": row["read_at"] is not None,
         # The forum's own rule for showing a notification: the post and its thread still exist
         # and are not hidden. The group is the thread's (a thread may have moved).
-        "visible": row["post__deleted_at"] is None and row["post__hidden_at"] is None
+        "visible": row["post__deleted_at"] is None
+        and row["post__hidden_at"] is None
         and row["thread__deleted_at"] is None,
         "post_id": row["post_id"],
         "thread_id": row["thread_id"],
@@ -39,7 +40,7 @@ def _normal(row: dict[str, Any]) -> dict[str, Any]:
         "author_name": row["actor__name"] or "",
         "at": row["created_at"],
         "body_html": row["post__body_html"],
-    }  # fmt: skip
+    }
 
 
 async def mention_rows(user_ids: list[int], start: datetime, end: datetime) -> list[dict[str, Any]]:
@@ -57,17 +58,28 @@ async def read_notifications(user_ids: list[int], start: datetime) -> set[tuple[
     """(member, post) pairs whose notification the member has opened on the site since `start`."""
     found: set[tuple[int, int]] = set()
     for ids in chunks(user_ids):
-        rows = await Notification.filter(user_id__in=ids, created_at__gte=start, read_at__not_isnull=True).values_list(
-            "user_id", "post_id"
-        )
+        rows = await Notification.filter(
+            user_id__in=ids, created_at__gte=start, read_at__not_isnull=True
+        ).values_list("user_id", "post_id")
         found.update((u, p) for u, p in rows)
     return found
 
 
-async def recent_notifications(since: datetime) -> list[dict[str, Any]]:
-    """Every mention and reply notification created since `since`, oldest first."""
-    rows = await Notification.filter(created_at__gte=since).order_by("id").values(*NOTIFICATION_COLUMNS)
+async def recent_notifications(after_id: int, since: datetime) -> list[dict[str, Any]]:
+    """Mention and reply notifications with an id above `after_id` created since `since`, oldest
+    first (the id range uses the primary key: a pass reads only what is new)."""
+    rows = (
+        await Notification.filter(id__gt=after_id, created_at__gte=since)
+        .order_by("id")
+        .values(*NOTIFICATION_COLUMNS)
+    )
     return [_normal(r) for r in rows]
+
+
+async def settled_before(since: datetime) -> int:
+    """The highest notification id created before `since` (where a new cursor starts)."""
+    found = await Notification.filter(created_at__lt=since).order_by("-id").first().values("id")
+    return found["id"] if found else 0
 
 
 async def forum_read_marks(user_ids: list[int], since: datetime) -> dict[tuple[int, int], int]:

@@ -41,8 +41,10 @@ async def record_permanent_failure(user_id: int | None, email: str, error: str, 
         except IntegrityError:
             pass  # two failures at once: the other created the row
     # A different address recorded before: the member changed it; count afresh for the new one.
-    await EmailHealth.filter(user_id=user.id).exclude(email=user.email).update(
-        email=user.email, hard_failures=0, failing_since=None
+    await (
+        EmailHealth.filter(user_id=user.id)
+        .exclude(email=user.email)
+        .update(email=user.email, hard_failures=0, failing_since=None)
     )
     await EmailHealth.filter(user_id=user.id).update(
         hard_failures=F("hard_failures") + 1, last_error=error[:2000], last_failure_at=now
@@ -79,15 +81,32 @@ async def get_email_overview(actor: object) -> EmailOverview:
         await EmailHealth.filter(hard_failures__gt=0)
         .order_by("-last_failure_at")
         .limit(200)
-        .values("user_id", "user__name", "user__username", "user__email", "email", "hard_failures",
-                "failing_since", "last_error", "last_failure_at")
-    )  # fmt: skip
+        .values(
+            "user_id",
+            "user__name",
+            "user__username",
+            "user__email",
+            "email",
+            "hard_failures",
+            "failing_since",
+            "last_error",
+            "last_failure_at",
+        )
+    )
     failing, warning = [], []
     for r in rows:
         if r["user__email"] != r["email"]:
             continue  # about an address the member no longer uses
-        item = FailingAddress(r["user_id"], r["user__name"], r["user__username"], r["email"], r["hard_failures"],
-                              r["failing_since"], r["last_error"], r["last_failure_at"])  # fmt: skip
+        item = FailingAddress(
+            r["user_id"],
+            r["user__name"],
+            r["user__username"],
+            r["email"],
+            r["hard_failures"],
+            r["failing_since"],
+            r["last_error"],
+            r["last_failure_at"],
+        )
         (failing if r["failing_since"] is not None else warning).append(item)
     pending = await OutboxMessage.filter(status=OutboxStatus.PENDING).count()
     failed_last = (
@@ -102,5 +121,7 @@ async def get_email_overview(actor: object) -> EmailOverview:
 async def do_clear_failing(actor: object, user_id: int) -> None:
     """An administrator says the address works again (the member fixed their mailbox): count from 0."""
     check_is_admin(actor)
-    if not await EmailHealth.filter(user_id=user_id).update(hard_failures=0, failing_since=None, last_error=""):
+    if not await EmailHealth.filter(user_id=user_id).update(
+        hard_failures=0, failing_since=None, last_error=""
+    ):
         raise NotFound("That member has no delivery problems on record.")

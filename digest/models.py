@@ -198,3 +198,14 @@ class Newsletter(Model):
 
     class Meta:
         table = "digest_newsletters"
+
+
+class DigestCursor(Model):
+    """How far a job has settled a growing table, so each pass reads only what came after: for
+    instant emails, every notification with an id up to `value` has been emailed or recorded."""
+
+    name = fields.CharField(max_length=40, primary_key=True)
+    value = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "digest_cursors"

@@ -51,15 +51,24 @@ async def do_create_newsletter(mailroom: Mailroom, actor: object, data: Newslett
     admin = check_is_admin(actor)
     now = mailroom.clock.now()
     return await Newsletter.create(
-        subject=data.subject, body=data.body, body_html=render_markdown(data.body),
-        created_by=admin, created_at=now, updated_at=now,
-    )  # fmt: skip
+        subject=data.subject,
+        body=data.body,
+        body_html=render_markdown(data.body),
+        created_by=admin,
+        created_at=now,
+        updated_at=now,
+    )
 
 
-async def do_update_newsletter(mailroom: Mailroom, actor: object, newsletter_id: int, data: NewsletterIn) -> Newsletter:
+async def do_update_newsletter(
+    mailroom: Mailroom, actor: object, newsletter_id: int, data: NewsletterIn
+) -> Newsletter:
     newsletter = await get_newsletter(actor, newsletter_id)
     changed = await Newsletter.filter(id=newsletter.id, status=NewsletterStatus.DRAFT).update(
-        subject=data.subject, body=data.body, body_html=render_markdown(data.body), updated_at=mailroom.clock.now()
+        subject=data.subject,
+        body=data.body,
+        body_html=render_markdown(data.body),
+        updated_at=mailroom.clock.now(),
     )
     if not changed:
         raise Conflict("This newsletter has been sent: it can no longer be changed. Start a new one.")
@@ -105,7 +114,9 @@ async def do_send_test(mailroom: Mailroom, actor: object, newsletter_id: int) ->
     newsletter = await get_newsletter(actor, newsletter_id)
     admin = check_is_admin(actor)
     now = mailroom.clock.now()
-    email = render_newsletter(mailroom, newsletter, Recipient(admin.id, admin.email, admin.name, admin.locale))
+    email = render_newsletter(
+        mailroom, newsletter, Recipient(admin.id, admin.email, admin.name, admin.locale)
+    )
     await mailroom.outbox.enqueue(
         key=f"newsletter-test:{newsletter.id}:{admin.id}:{now.isoformat()}",
         kind="newsletter-test",
@@ -137,8 +148,15 @@ async def _queue_batch(mailroom: Mailroom, newsletter: Newsletter, batch: list[R
     done = set(await OutboxMessage.filter(key__in=list(keys.values())).values_list("key", flat=True))
     now = mailroom.clock.now()
     rows = [
-        new_email(key=keys[r.id], kind="newsletter", to_email=r.email, now=now, domain=mailroom.outbox.domain,
-                   user_id=r.id, **render_newsletter(mailroom, newsletter, r))  # type: ignore[arg-type]  # fmt: skip
+        new_email(
+            key=keys[r.id],
+            kind="newsletter",
+            to_email=r.email,
+            now=now,
+            domain=mailroom.outbox.domain,
+            user_id=r.id,
+            **render_newsletter(mailroom, newsletter, r),
+        )  # type: ignore[arg-type]
         for r in batch
         if keys[r.id] not in done
     ]
@@ -149,8 +167,13 @@ async def _queue_batch(mailroom: Mailroom, newsletter: Newsletter, batch: list[R
             await insert_emails(rows, using_db=conn)
     except IntegrityError:  # another runner is queueing the same newsletter: one at a time
         for r in batch:
-            await mailroom.outbox.enqueue(key=keys[r.id], kind="newsletter", to_email=r.email, user_id=r.id,
-                                          **render_newsletter(mailroom, newsletter, r))  # fmt: skip
+            await mailroom.outbox.enqueue(
+                key=keys[r.id],
+                kind="newsletter",
+                to_email=r.email,
+                user_id=r.id,
+                **render_newsletter(mailroom, newsletter, r),
+            )
 
 
 async def finish_sending(mailroom: Mailroom, newsletter_id: int) -> int:
@@ -159,7 +182,9 @@ async def finish_sending(mailroom: Mailroom, newsletter_id: int) -> int:
     last_id = 0
     while True:
         rows = (
-            await DigestPreference.filter(newsletter=True, user__status=UserStatus.ACTIVE, user_id__gt=last_id)
+            await DigestPreference.filter(
+                newsletter=True, user__status=UserStatus.ACTIVE, user_id__gt=last_id
+            )
             .order_by("user_id")
             .limit(BATCH)
             .values("user_id", "user__email", "user__name", "user__locale")

@@ -25,8 +25,8 @@ from tortoise.functions import Max
 from convene.db import in_transaction
 from convene.i18n import text_direction
 from digest.context import Mailroom
-from digest.forum_links import forum_read_marks, recent_notifications
-from digest.models import NotificationMail
+from digest.forum_links import forum_read_marks, recent_notifications, settled_before
+from digest.models import DigestCursor, NotificationMail
 from digest.outbox import insert_emails, new_email
 from digest.preferences import load_prefs
 from digest.runner import failing_members
@@ -36,6 +36,8 @@ from forum.models import Group, Membership, MembershipStatus, Visibility
 from members.models import Role, User, UserStatus
 
 LOOKBACK = timedelta(days=2)  # older notifications are the digest's business, not instant email
+SAFETY = timedelta(minutes=10)  # the cursor stays this far behind the newest notifications
+CURSOR = "notifications"
 SHOWN = 20
 
 
@@ -65,7 +67,11 @@ async def _watermarks(user_ids: list[int]) -> dict[int, int]:
 
 async def _readable(users: dict[int, dict[str, Any]]) -> dict[int, set[int] | None]:
     """Groups each member may read now: the forum's rule (forum.groups.list_readable_group_ids)."""
-    open_groups = set(await Group.filter(visibility__in=[Visibility.PUBLIC, Visibility.MEMBERS]).values_list("id", flat=True))
+    open_groups = set(
+        await Group.filter(visibility__in=[Visibility.PUBLIC, Visibility.MEMBERS]).values_list(
+            "id", flat=True
+        )
+    )
     private: dict[int, set[int]] = defaultdict(set)
     for ids in chunks(list(users)):
         rows = await Membership.filter(
@@ -76,18 +82,45 @@ async def _readable(users: dict[int, dict[str, Any]]) -> dict[int, set[int] | No
     return {uid: None if u["role"] == Role.ADMIN else open_groups | private[uid] for uid, u in users.items()}
 
 
+async def _cursor(now: datetime) -> int:
+    row = await DigestCursor.filter(name=CURSOR).first().values("value")
+    if row is not None:
+        return row["value"]
+    start = await settled_before(now - LOOKBACK)  # the first pass: nothing older is ours to email
+    try:
+        await DigestCursor.create(name=CURSOR, value=start)
+    except IntegrityError:
+        pass  # another runner started it at the same moment
+    return start
+
+
+async def _advance(rows: list[dict[str, Any]], unsettled: list[int], now: datetime) -> None:
+    """Move the cursor past what this pass settled. Rows younger than SAFETY are read again next
+    time: a notification written in a transaction that commits late (PostgreSQL hands out ids
+    before commit) may still appear below them, and must not be skipped."""
+    old_enough = [r["id"] for r in rows if r["created_at"] < now - SAFETY]
+    if not old_enough:
+        return
+    value = max(old_enough)
+    if unsettled:
+        value = min(value, min(unsettled) - 1)
+    # Only forwards: two runners may finish in either order.
+    await DigestCursor.filter(name=CURSOR, value__lt=value).update(value=value)
+
+
 async def send_due_notifications(mailroom: Mailroom) -> NotifyStats:
     now = mailroom.clock.now()
     stats = NotifyStats()
-    rows = await recent_notifications(now - LOOKBACK)
+    rows = await recent_notifications(await _cursor(now), now - LOOKBACK)
     if not rows:
         return stats
     by_user: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_user[row["user_id"]].append(row)
+    unsettled: list[int] = []  # ids still waiting for their member's batching window
     for ids in chunks(sorted(by_user), 200):
-        marks = await _watermarks(ids)
-        pending = {uid: [r for r in by_user[uid] if r["id"] > marks.get(uid, 0)] for uid in ids}
+        emailed = await _watermarks(ids)
+        pending = {uid: [r for r in by_user[uid] if r["id"] > emailed.get(uid, 0)] for uid in ids}
         pending = {uid: sorted(items, key=lambda r: r["id"]) for uid, items in pending.items() if items}
         if not pending:
             continue
@@ -96,6 +129,7 @@ async def send_due_notifications(mailroom: Mailroom) -> NotifyStats:
         for uid, items in pending.items():
             if items[0]["created_at"] + timedelta(minutes=prefs[uid].batch_minutes) > now:
                 stats.waiting += 1
+                unsettled.append(items[0]["id"])
             else:
                 due[uid] = items
         if not due:
@@ -109,7 +143,7 @@ async def send_due_notifications(mailroom: Mailroom) -> NotifyStats:
         readable = await _readable(users)
         failing = await failing_members(list(users.values()))
         # Seen on the thread's page counts as read, as much as opening the notification does.
-        marks = await forum_read_marks(list(users), now - LOOKBACK)
+        seen = await forum_read_marks(list(users), now - LOOKBACK)
         for uid, items in due.items():
             stats.members += 1
             user = users.get(uid)
@@ -119,12 +153,16 @@ async def send_due_notifications(mailroom: Mailroom) -> NotifyStats:
             if user is not None and uid not in failing:
                 groups = readable[uid]
                 kept = [
-                    r for r in items
-                    if wanted.get(r["kind"], False) and not r["read"] and r["visible"]
-                    and marks.get((uid, r["thread_id"]), 0) < r["number"]
+                    r
+                    for r in items
+                    if wanted.get(r["kind"], False)
+                    and not r["read"]
+                    and r["visible"]
+                    and seen.get((uid, r["thread_id"]), 0) < r["number"]
                     and (groups is None or r["group_id"] in groups)
-                ]  # fmt: skip
+                ]
             await _record(mailroom, uid, user, items, kept, now, stats)
+    await _advance(rows, unsettled, now)
     return stats
 
 
@@ -141,10 +179,23 @@ async def _record(
     key = f"notify:{uid}:{first}"
     message = None
     if kept and user is not None:
-        message = new_email(key=key, kind="notifications", to_email=user["email"], now=now,
-                             domain=mailroom.outbox.domain, user_id=uid, **render_notifications(mailroom, user, kept))  # type: ignore[arg-type]  # fmt: skip
-    batch = NotificationMail(user_id=uid, first_notification_id=first, last_notification_id=last,
-                             count=len(kept) if message else 0, outbox_key=key if message else "", created_at=now)  # fmt: skip
+        message = new_email(
+            key=key,
+            kind="notifications",
+            to_email=user["email"],
+            now=now,
+            domain=mailroom.outbox.domain,
+            user_id=uid,
+            **render_notifications(mailroom, user, kept),
+        )  # type: ignore[arg-type]
+    batch = NotificationMail(
+        user_id=uid,
+        first_notification_id=first,
+        last_notification_id=last,
+        count=len(kept) if message else 0,
+        outbox_key=key if message else "",
+        created_at=now,
+    )
     try:
         async with in_transaction() as conn:
             await batch.save(using_db=conn, force_create=True)
@@ -160,7 +211,9 @@ async def _record(
         stats.notifications += len(kept)
 
 
-def render_notifications(mailroom: Mailroom, user: dict[str, Any], kept: list[dict[str, Any]]) -> dict[str, Any]:
+def render_notifications(
+    mailroom: Mailroom, user: dict[str, Any], kept: list[dict[str, Any]]
+) -> dict[str, Any]:
     locale = mailroom.locale_of(user["locale"])
     newest_first = sorted(kept, key=lambda r: r["id"], reverse=True)
     items = [
@@ -168,7 +221,9 @@ def render_notifications(mailroom: Mailroom, user: dict[str, Any], kept: list[di
             "kind": r["kind"],
             "who": r["author_name"],
             "title": r["thread_title"],
-            "url": mailroom.url(f"/g/{r['group_slug']}/t/{r['thread_id']}" + (f"/p/{r['number']}" if r["number"] > 1 else "")),
+            "url": mailroom.url(
+                f"/g/{r['group_slug']}/t/{r['thread_id']}" + (f"/p/{r['number']}" if r["number"] > 1 else "")
+            ),
             "excerpt": excerpt(r["body_html"], 300),
         }
         for r in newest_first[:SHOWN]

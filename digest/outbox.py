@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 BACKOFF_MINUTES = (1, 5, 15, 60, 180, 360, 720)
 MAX_ATTEMPTS = len(BACKOFF_MINUTES) + 1
 CLAIM_SECONDS = 300
+CLAIM_MARGIN = timedelta(seconds=60)  # a queued row is sent only while its claim has this long left
 
 
 async def enqueue_email(
@@ -55,9 +56,18 @@ async def enqueue_email(
     if await OutboxMessage.filter(key=key).using_db(using_db).exists():
         return False
     email = new_email(
-        key=key, kind=kind, to_email=to_email, subject=subject, text=text, html=html, now=now,
-        domain=domain, user_id=user_id, headers=headers, send_after=send_after,
-    )  # fmt: skip
+        key=key,
+        kind=kind,
+        to_email=to_email,
+        subject=subject,
+        text=text,
+        html=html,
+        now=now,
+        domain=domain,
+        user_id=user_id,
+        headers=headers,
+        send_after=send_after,
+    )
     try:
         if using_db is not None:
             await insert_emails([email], using_db=using_db)
@@ -168,7 +178,10 @@ class SentMarks:
             ids, self._pending = self._pending, []
             try:
                 await OutboxMessage.filter(id__in=ids).update(
-                    status=OutboxStatus.SENT, sent_at=self.clock.now(), attempts=F("attempts") + 1, claimed_until=None
+                    status=OutboxStatus.SENT,
+                    sent_at=self.clock.now(),
+                    attempts=F("attempts") + 1,
+                    claimed_until=None,
                 )
             except Exception:  # noqa: BLE001  as if the process had stopped: the claims expire, they resend
                 log.exception("could not mark %d sent emails as sent", len(ids))
@@ -201,6 +214,9 @@ class Outbox:
         self.worker = f"{socket.gethostname()[:40]}:{uuid.uuid4().hex[:8]}"
         self.envelope_from = envelope_sender(sender)
         self.on_permanent_failure: list[PermanentFailureHook] = []
+        # Failures in a row, with no success, after which a pass stops: the server is likely down.
+        self.give_up = max(2 * concurrency, 5)
+        self._tokens: list[str] = []
         self._kick_task: asyncio.Task[None] | None = None
         self._again = False
 
@@ -244,6 +260,7 @@ class Outbox:
         # One conditional UPDATE for the whole batch, stamped with this pass's own token: a row
         # another runner claimed in between no longer matches, so each row has one winner.
         token = f"{self.worker}:{uuid.uuid4().hex[:8]}"[-64:]
+        self._tokens = [*self._tokens[-15:], token]
         await (
             OutboxMessage.filter(id__in=due, status=OutboxStatus.PENDING)
             .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
@@ -262,16 +279,24 @@ class Outbox:
 
     def build(self, row: OutboxMessage) -> Any:
         content = row.content  # type: ignore[attr-defined]
-        email = OutgoingEmail(row.to_email, row.subject, content["text"], content["html"], dict(content["headers"] or {}))
+        email = OutgoingEmail(
+            row.to_email, row.subject, content["text"], content["html"], dict(content["headers"] or {})
+        )
         return email.build(self.sender, self.domain, message_id=row.message_id, date=row.created_at)
 
     def wire(self, row: OutboxMessage) -> bytes:
         """The message as bytes (digest/mime.py): the same email as build(), several times faster."""
         content = row.content  # type: ignore[attr-defined]
         return wire_message(
-            sender=self.sender, to=row.to_email, subject=row.subject, text=content["text"], html=content["html"],
-            headers=dict(content["headers"] or {}), message_id=row.message_id, date=row.created_at,
-        )  # fmt: skip
+            sender=self.sender,
+            to=row.to_email,
+            subject=row.subject,
+            text=content["text"],
+            html=content["html"],
+            headers=dict(content["headers"] or {}),
+            message_id=row.message_id,
+            date=row.created_at,
+        )
 
     async def _deliver_one(self, row: OutboxMessage, stats: DeliveryStats, marks: SentMarks) -> None:
         send_raw = getattr(self.mailer, "send_raw", None)
@@ -316,30 +341,49 @@ class Outbox:
     async def deliver_due(
         self, *, limit: int | None = None, progress: Callable[[int], None] | None = None
     ) -> DeliveryStats:
-        """Send every email that is due now. Returns what happened."""
+        """Send every email that is due now. Returns what happened.
+
+        `concurrency` workers send from a queue that the claiming loop keeps topped up, a batch
+        ahead, so the connections never wait for a claim. When the server refuses everything
+        (GIVE_UP failures in a row, no success), the pass stops and hands back its unsent claims:
+        backoff decides when to try again."""
         total = DeliveryStats()
-        slots = asyncio.Semaphore(self.concurrency)
         marks = SentMarks(self.clock)
-        while True:
-            rows = await self._claim(self.clock.now())
-            if not rows:
-                await marks.flushed()
-                return total
-            stats = DeliveryStats()
+        queue: asyncio.Queue[OutboxMessage | None] = asyncio.Queue(maxsize=self.batch)
+        state = {"failures": 0, "stop": False}
+        released: list[int] = []
 
-            async def one(row: OutboxMessage, stats: DeliveryStats = stats) -> None:
-                async with slots:
-                    await self._deliver_one(row, stats, marks)
-                    if progress:
-                        progress(1)
+        async def worker() -> None:
+            while (row := await queue.get()) is not None:
+                stale = row.claimed_until is None or row.claimed_until < self.clock.now() + CLAIM_MARGIN
+                if state["stop"] or stale or (limit is not None and total.sent >= limit):
+                    # Not sent by this pass. A claim about to expire could be taken by another
+                    # runner while we send: hand it back instead of risking a second copy.
+                    released.append(row.id)
+                    continue
+                before = total.sent
+                await self._deliver_one(row, total, marks)
+                state["failures"] = 0 if total.sent > before else state["failures"] + 1
+                if state["failures"] >= self.give_up:
+                    state["stop"] = True  # the server is likely down
+                if progress:
+                    progress(1)
 
-            try:
-                await asyncio.gather(*(one(row) for row in rows))
-            finally:
-                await marks.flushed()
-            total.add(stats)
-            if stats.sent == 0 and stats.retried + stats.failed == len(rows):
-                # Everything failed: the server is likely down. Stop this pass; backoff decides.
-                return total
-            if limit is not None and total.sent >= limit:
-                return total
+        workers = [asyncio.get_running_loop().create_task(worker()) for _ in range(self.concurrency)]
+        try:
+            while not state["stop"] and (limit is None or total.sent < limit):
+                rows = await self._claim(self.clock.now())
+                if not rows:
+                    break
+                for row in rows:
+                    await queue.put(row)
+        finally:
+            for _ in workers:
+                await queue.put(None)
+            await asyncio.gather(*workers, return_exceptions=True)
+            await marks.flushed()
+            if released:
+                await OutboxMessage.filter(id__in=released, claimed_by__in=self._tokens).update(
+                    claimed_until=None
+                )
+        return total

@@ -10,9 +10,9 @@ same whatever the number of members.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
-from collections.abc import Callable
 from typing import Any
 
 from babel.dates import format_datetime
@@ -59,7 +59,7 @@ class Fragments:
     """Rendered pieces of one run, least recently used dropped first once they hold more than
     `budget` characters: however many members a run has, this much memory and no more."""
 
-    def __init__(self, budget: int = 3_000_000) -> None:
+    def __init__(self, budget: int = 4_000_000) -> None:
         self.budget = budget
         self.held = 0
         self._items: OrderedDict[tuple[Any, ...], Piece] = OrderedDict()
@@ -106,7 +106,9 @@ class Parts:
         text = str(getattr(self.module("txt", locale), macro)(*args)).strip("\n")
         return text, str(getattr(self.module("html", locale), macro)(*args)).strip()
 
-    def piece(self, key: tuple[Any, ...], locale: str, macro: str, args: Callable[[], tuple[Any, ...]]) -> Piece:
+    def piece(
+        self, key: tuple[Any, ...], locale: str, macro: str, args: Callable[[], tuple[Any, ...]]
+    ) -> Piece:
         """A cached piece; `args` builds the macro's arguments, only when it must be rendered."""
         return self.fragments.get((macro, locale, *key), lambda: self._render(locale, macro, *args()))
 
@@ -123,11 +125,20 @@ class Parts:
             for t in section.new:
                 pieces.append(
                     self.piece(
-                        (t.id, t.title, t.new_posts), locale, "new_item",
-                        lambda t=t: ({"title": t.title, "url": thread_url(self.mailroom, g.slug, t.id),
-                                      "author": t.author_name, "excerpt": t.excerpt, "posts": t.new_posts},),
+                        (t.id, t.title, t.new_posts),
+                        locale,
+                        "new_item",
+                        lambda t=t: (
+                            {
+                                "title": t.title,
+                                "url": thread_url(self.mailroom, g.slug, t.id),
+                                "author": t.author_name,
+                                "excerpt": t.excerpt,
+                                "posts": t.new_posts,
+                            },
+                        ),
                     )
-                )  # fmt: skip
+                )
             if section.more_new:
                 n = section.more_new
                 pieces.append(self.piece((g.id, n), locale, "more_new", lambda: (group(), n)))
@@ -136,11 +147,18 @@ class Parts:
             for t in section.active:
                 pieces.append(
                     self.piece(
-                        (t.id, t.title, t.new_posts, t.last_number), locale, "active_item",
-                        lambda t=t: ({"title": t.title, "url": thread_url(self.mailroom, g.slug, t.id, t.last_number),
-                                      "posts": t.new_posts},),
+                        (t.id, t.title, t.new_posts, t.last_number),
+                        locale,
+                        "active_item",
+                        lambda t=t: (
+                            {
+                                "title": t.title,
+                                "url": thread_url(self.mailroom, g.slug, t.id, t.last_number),
+                                "posts": t.new_posts,
+                            },
+                        ),
                     )
-                )  # fmt: skip
+                )
             if section.more_active:
                 n = section.more_active
                 pieces.append(self.piece((g.id, n), locale, "more_active", lambda: (group(), n)))
@@ -149,15 +167,26 @@ class Parts:
 
     def section(self, section: Section, zone: str, locale: str) -> Piece:
         """A consultations, library or directory section (its dates in the member's time zone)."""
-        key = ("section", locale, zone, section.key, tuple((i.path, i.at) for i in section.items), section.more)
+        key = (
+            "section",
+            locale,
+            zone,
+            section.key,
+            tuple((i.path, i.at) for i in section.items),
+            section.more,
+        )
 
         def make() -> Piece:
             ctx = {
                 "section": {
                     "key": section.key,
                     "items": [
-                        {"title": i.title, "url": self.mailroom.url(i.path), "when": when(i.at, zone, locale),
-                         "detail": i.detail}  # fmt: skip
+                        {
+                            "title": i.title,
+                            "url": self.mailroom.url(i.path),
+                            "when": when(i.at, zone, locale),
+                            "detail": i.detail,
+                        }
                         for i in section.items
                     ],
                     "more": section.more,
@@ -176,8 +205,14 @@ class Parts:
     def personal(self, items: list[PersonalItem], more: int, locale: str) -> Piece:
         """Replies to the member and mentions of them: theirs alone, rendered for each email."""
         rows = [
-            {"kind": i.kind, "who": i.author_name, "title": i.thread_title, "group": i.group_name,
-             "url": thread_url(self.mailroom, i.group_slug, i.thread_id, i.number), "excerpt": i.excerpt}  # fmt: skip
+            {
+                "kind": i.kind,
+                "who": i.author_name,
+                "title": i.thread_title,
+                "group": i.group_name,
+                "url": thread_url(self.mailroom, i.group_slug, i.thread_id, i.number),
+                "excerpt": i.excerpt,
+            }
             for i in items
         ]
         return self._render(locale, "personal", rows, more)

@@ -105,7 +105,9 @@ class ReadState:
         return self.marks.get((uid, thread_id), 0) >= last_number or (floor is not None and last_at <= floor)
 
     def post_read(self, uid: int, item: PersonalItem) -> bool:
-        return (uid, item.post_id) in self.opened or self.thread_read(uid, item.thread_id, item.number, item.at)
+        return (uid, item.post_id) in self.opened or self.thread_read(
+            uid, item.thread_id, item.number, item.at
+        )
 
 
 async def load_read_state(joined: dict[int, datetime], start: datetime) -> ReadState:

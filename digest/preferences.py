@@ -123,7 +123,9 @@ async def list_group_choices(user_id: int) -> list[GroupChoiceOut]:
 
 
 async def is_email_failing(user: User) -> bool:
-    return await EmailHealth.filter(user_id=user.id, email=user.email, failing_since__not_isnull=True).exists()
+    return await EmailHealth.filter(
+        user_id=user.id, email=user.email, failing_since__not_isnull=True
+    ).exists()
 
 
 async def get_email_settings(actor: object, clock: Clock) -> EmailSettingsOut:
@@ -171,9 +173,8 @@ async def do_update_email_settings(actor: object, data: EmailSettingsIn, clock: 
             raise Invalid(fields={"groups": "You can only choose groups you belong to."})
         group_ids = tuple(data.groups)
     if not all_groups and not group_ids:
-        raise Invalid(
-            fields={"groups": "Choose at least one group, or include all your groups. To stop digests, turn them off."}
-        )
+        message = "Choose at least one group, or include all your groups. To stop digests, turn them off."
+        raise Invalid(fields={"groups": message})
     new = Prefs(
         frequency=data.digest or old.frequency,
         weekday=WEEKDAYS.index(data.weekday) if data.weekday else old.weekday,

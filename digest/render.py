@@ -88,8 +88,14 @@ def _subject(renderer: Renderer, digest: Digest, locale: str) -> str:
     key = (locale, digest.frequency, tuple(sorted(digest.counts.items())))
     found = renderer.subjects.get(key)
     if found is None:
-        ctx = {"site_name": renderer.mailroom.settings.site_name, "frequency": digest.frequency, "counts": digest.counts}
-        found = " ".join(renderer.mailroom.templates.render_string("email/digest/subject.txt", ctx, locale).split())
+        ctx = {
+            "site_name": renderer.mailroom.settings.site_name,
+            "frequency": digest.frequency,
+            "counts": digest.counts,
+        }
+        found = " ".join(
+            renderer.mailroom.templates.render_string("email/digest/subject.txt", ctx, locale).split()
+        )
         if len(renderer.subjects) > 4096:
             renderer.subjects.clear()
         renderer.subjects[key] = found
@@ -128,7 +134,15 @@ def render_digest(mailroom: Mailroom, digest: Digest, renderer: Renderer | None 
         "email/digest/body.html",
         locale,
         static,
-        {"subject": str(escape(subject)), "blocks": "\n".join(h for _, h in blocks), "unsubscribe_url": str(escape(link))},
+        {
+            "subject": str(escape(subject)),
+            "blocks": "\n".join(h for _, h in blocks),
+            "unsubscribe_url": str(escape(link)),
+        },
     )
-    return Rendered(subject=subject, text=text, html=html,
-                    headers=list_headers(mailroom, member.id, "digest", unsubscribe=link))  # fmt: skip
+    return Rendered(
+        subject=subject,
+        text=text,
+        html=html,
+        headers=list_headers(mailroom, member.id, "digest", unsubscribe=link),
+    )

@@ -50,8 +50,11 @@ def _flash(request: Request) -> str | None:
 
 async def email_page(request: Request) -> Response:
     overview = await get_email_overview(request.user)
-    return render(request, "digest/admin_email.html", {"overview": overview, "section": "email",
-                                                        "flash": _flash(request)})  # fmt: skip
+    return render(
+        request,
+        "digest/admin_email.html",
+        {"overview": overview, "section": "email", "flash": _flash(request)},
+    )
 
 
 async def clear_failing(request: Request) -> Response:
@@ -69,7 +72,9 @@ async def newsletters_page(request: Request) -> Response:
         return render(request, "digest/admin_newsletters.html", ctx)
     raw = await read_input(request)
     try:
-        newsletter = await do_create_newsletter(Mailroom.of_app(request.app), request.user, validate(NewsletterIn, raw))
+        newsletter = await do_create_newsletter(
+            Mailroom.of_app(request.app), request.user, validate(NewsletterIn, raw)
+        )
     except ConveneError as exc:
         ctx.update(values=raw, errors=exc.fields)
         return render(request, "digest/admin_newsletters.html", ctx, status_code=exc.status)

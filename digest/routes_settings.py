@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from convene.api import api, json_response, parse, read_input, validate
 from convene.errors import ConveneError
-from digest.preferences import get_email_settings, do_update_email_settings
+from digest.preferences import do_update_email_settings, get_email_settings
 from digest.schedule import WEEKDAYS
 from digest.schemas import BATCH_CHOICES, EmailSettingsIn, EmailSettingsOut
 from members.permissions import check_signed_in
@@ -54,8 +54,14 @@ async def email_settings_page(request: Request) -> Response:
         current = await get_email_settings(user, clock)
         values = {**_values(current), **raw}
         values["groups"] = [int(g) for g in (raw.get("groups") or []) if str(g).isdigit()]
-        ctx = {"section": "email", "current": current, "values": values, "errors": exc.fields,
-               "message": exc.message, **_choices(request)}  # fmt: skip
+        ctx = {
+            "section": "email",
+            "current": current,
+            "values": values,
+            "errors": exc.fields,
+            "message": exc.message,
+            **_choices(request),
+        }
         return render(request, "digest/settings_email.html", ctx, status_code=exc.status)
     return redirect("/settings/email", "saved")
 

@@ -65,8 +65,11 @@ async def find_due(rows: list[dict], now: datetime, stats: RunStats | None = Non
     """The members of this batch whose digest is due now, with the period it covers."""
     ids = [r["id"] for r in rows]
     prefs = await load_prefs(ids)
-    ends = await DigestRun.filter(user_id__in=ids).annotate(last=Max("period_end")).group_by("user_id").values(
-        "user_id", "last"
+    ends = (
+        await DigestRun.filter(user_id__in=ids)
+        .annotate(last=Max("period_end"))
+        .group_by("user_id")
+        .values("user_id", "last")
     )
     last_end = {e["user_id"]: e["last"] for e in ends}
     failing = await failing_members(rows)
@@ -99,8 +102,15 @@ def _rows_for(
 ) -> tuple[DigestRun, NewEmail | None]:
     member, period = digest.member, digest.period
     if digest.empty:
-        run = DigestRun(user_id=member.id, period_start=period.start, period_end=period.end,
-                        status=DigestRunStatus.EMPTY, items=0, outbox_key="", created_at=now)  # fmt: skip
+        run = DigestRun(
+            user_id=member.id,
+            period_start=period.start,
+            period_end=period.end,
+            status=DigestRunStatus.EMPTY,
+            items=0,
+            outbox_key="",
+            created_at=now,
+        )
         return run, None
     key = digest_key(member.id, period.start)
     email = render_digest(mailroom, digest, renderer)
@@ -116,8 +126,15 @@ def _rows_for(
         user_id=member.id,
         headers=email.headers,
     )
-    run = DigestRun(user_id=member.id, period_start=period.start, period_end=period.end,
-                    status=DigestRunStatus.QUEUED, items=digest.item_count, outbox_key=key, created_at=now)  # fmt: skip
+    run = DigestRun(
+        user_id=member.id,
+        period_start=period.start,
+        period_end=period.end,
+        status=DigestRunStatus.QUEUED,
+        items=digest.item_count,
+        outbox_key=key,
+        created_at=now,
+    )
     return run, message
 
 

@@ -28,7 +28,9 @@ class EmailSettingsIn(BaseModel):
     weekday: str | None = Field(default=None, description="for weekly digests: monday ... sunday")
     hour: int | None = Field(default=None, description="0-23, in your own time zone (your profile's)")
     all_groups: bool | None = Field(default=None, description="true: every group you belong to")
-    groups: list[int] | None = Field(default=None, description="the groups to include when all_groups is false")
+    groups: list[int] | None = Field(
+        default=None, description="the groups to include when all_groups is false"
+    )
     instant_mentions: bool | None = Field(default=None, description="email me when someone mentions me")
     instant_replies: bool | None = Field(default=None, description="email me when someone replies to me")
     batch_minutes: int | None = Field(
@@ -80,7 +82,9 @@ class EmailSettingsIn(BaseModel):
         except ValueError:
             minutes = -1
         if minutes not in BATCH_CHOICES:
-            raise ValueError("Choose how long to wait: " + ", ".join(str(c) for c in BATCH_CHOICES) + " minutes.")
+            raise ValueError(
+                "Choose how long to wait: " + ", ".join(str(c) for c in BATCH_CHOICES) + " minutes."
+            )
         return minutes
 
     @field_validator("groups", mode="before")

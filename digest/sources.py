@@ -55,12 +55,15 @@ async def _consultations(window: Window, now: datetime) -> dict[str, list[ExtraI
         closes_at__gte=window.start - timedelta(days=1)
     )  # still running, or closed recently enough for a report to be news
     reports = await consultation.filter(
-        published_at__not_isnull=True, report_published_at__gte=window.start, report_published_at__lt=window.end
+        published_at__not_isnull=True,
+        report_published_at__gte=window.start,
+        report_published_at__lt=window.end,
     )
     for c in {c.id: c for c in [*rows, *reports]}.values():
         current = state.state_at(c, now)
-        item = ExtraItem(title=c.title, path=f"/consultations/{c.id}", group_id=c.group_id, at=now,
-                         consultation_id=c.id)  # fmt: skip
+        item = ExtraItem(
+            title=c.title, path=f"/consultations/{c.id}", group_id=c.group_id, at=now, consultation_id=c.id
+        )
         if current == state.State.REPORT_PUBLISHED and c.report_published_at is not None:
             if window.start <= c.report_published_at < window.end:
                 found["report"].append(_with(item, at=c.report_published_at))
@@ -82,8 +85,14 @@ async def _consultations(window: Window, now: datetime) -> dict[str, list[ExtraI
         if c.published_at is None or state.state_at(c, now) not in (state.State.SCHEDULED, state.State.OPEN):
             continue
         found["live"].append(
-            ExtraItem(title=s.title, path=f"/consultations/{c.id}", group_id=c.group_id, at=s.starts_at,
-                      detail=c.title, consultation_id=c.id)  # fmt: skip
+            ExtraItem(
+                title=s.title,
+                path=f"/consultations/{c.id}",
+                group_id=c.group_id,
+                at=s.starts_at,
+                detail=c.title,
+                consultation_id=c.id,
+            )
         )
     for items in found.values():
         items.sort(key=lambda i: i.at)
@@ -105,8 +114,14 @@ async def _resources(window: Window) -> list[ExtraItem]:
         .values("id", "title", "group_id", "created_by_id", "created_at", "publisher")
     )
     return [
-        ExtraItem(title=r["title"], path=f"/library/{r['id']}", group_id=r["group_id"], at=r["created_at"],
-                  author_id=r["created_by_id"], detail=r["publisher"] or "")  # fmt: skip
+        ExtraItem(
+            title=r["title"],
+            path=f"/library/{r['id']}",
+            group_id=r["group_id"],
+            at=r["created_at"],
+            author_id=r["created_by_id"],
+            detail=r["publisher"] or "",
+        )
         for r in rows
     ]
 

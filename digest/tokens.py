@@ -33,10 +33,14 @@ def read_unsubscribe_token(secret: str, token: str) -> tuple[int, str] | None:
 
 
 def unsubscribe_url(mailroom: Mailroom, user_id: int, list_name: str) -> str:
-    return mailroom.url(f"/email/unsubscribe/{unsubscribe_token(mailroom.settings.secret_key, user_id, list_name)}")
+    return mailroom.url(
+        f"/email/unsubscribe/{unsubscribe_token(mailroom.settings.secret_key, user_id, list_name)}"
+    )
 
 
-def list_headers(mailroom: Mailroom, user_id: int, list_name: str, *, unsubscribe: str | None = None) -> dict[str, str]:
+def list_headers(
+    mailroom: Mailroom, user_id: int, list_name: str, *, unsubscribe: str | None = None
+) -> dict[str, str]:
     """List-Id (RFC 2919), one-click List-Unsubscribe (RFC 2369, RFC 8058), and Auto-Submitted
     (RFC 3834) so that out-of-office replies are not sent back to us."""
     link = unsubscribe or unsubscribe_url(mailroom, user_id, list_name)

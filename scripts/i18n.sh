@@ -24,7 +24,8 @@ extract() {
 }
 
 update() {
-  "$PYBABEL" update -i "$POT" -d "$LOCALE_DIR" --no-wrap
+  # No fuzzy guesses: a wrong "close enough" translation is worse than English.
+  "$PYBABEL" update -i "$POT" -d "$LOCALE_DIR" --no-wrap --no-fuzzy-matching --ignore-obsolete
 }
 
 compile() {

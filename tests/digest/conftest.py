@@ -126,8 +126,13 @@ def group(live: LiveServer, owner: Any, *, visibility: str = "public", name: str
     from forum.service import do_create_group
 
     return live.run(
-        do_create_group(owner, name=name or f"Group {unique('')}", description="About things.",
-                        visibility=Visibility(visibility), clock=live.clock)  # fmt: skip
+        do_create_group(
+            owner,
+            name=name or f"Group {unique('')}",
+            description="About things.",
+            visibility=Visibility(visibility),
+            clock=live.clock,
+        )
     )
 
 

@@ -15,8 +15,9 @@ def test_preview_then_send_due(tmp_path, mail, migrated_db, monkeypatch, capsys)
     now = datetime.now(UTC)
     hour = (now - timedelta(hours=1)).hour  # the member's daily hour passed within the last hour or two
     database_url = fresh_db(migrated_db, tmp_path / "db")
-    seeding = start_server(tmp_path, smtp_port=mail.port, clock=FrozenClock(now - timedelta(hours=30)),
-                           database_url=database_url)  # fmt: skip
+    seeding = start_server(
+        tmp_path, smtp_port=mail.port, clock=FrozenClock(now - timedelta(hours=30)), database_url=database_url
+    )
     try:
         host = user(seeding, "facilitator")
         reader = user(seeding, name="Cleo Cron")

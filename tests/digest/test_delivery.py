@@ -65,8 +65,12 @@ def test_smtp_going_down_mid_run_and_back_delivers_every_digest_exactly_once(sit
 def test_two_runners_at_once_compose_and_send_each_digest_once(site, mail, tmp_path):
     _, readers, _ = _network(site, readers=30)
     monday_at(site, 8)
-    other = start_server(tmp_path / "second", smtp_port=mail.port, clock=FrozenClock(site.clock.now()),
-                         database_url=site.settings.database_url)  # fmt: skip
+    other = start_server(
+        tmp_path / "second",
+        smtp_port=mail.port,
+        clock=FrozenClock(site.clock.now()),
+        database_url=site.settings.database_url,
+    )
     try:
         with ThreadPoolExecutor(2) as pool:
             a, b = pool.map(run_digests, [site, other])
@@ -86,8 +90,12 @@ def test_a_restart_between_composing_and_sending_sends_each_digest_once(site, ma
     monday_at(site, 8)
     assert run_digests(site).queued == 4
     site.stop()  # the process stops before delivering anything
-    restarted = start_server(tmp_path / "after", smtp_port=mail.port, clock=FrozenClock(site.clock.now()),
-                             database_url=site.settings.database_url)  # fmt: skip
+    restarted = start_server(
+        tmp_path / "after",
+        smtp_port=mail.port,
+        clock=FrozenClock(site.clock.now()),
+        database_url=site.settings.database_url,
+    )
     try:
         restarted.clock.advance(minutes=1)
         results = restarted.run(restarted.app.state.scheduler.run_once())
@@ -125,7 +133,9 @@ def test_repeated_hard_bounces_mark_the_address_failing_and_admins_see_it(site, 
         async with await signed_in(site, admin) as client:
             page = await client.get("/admin/email")
             assert page.status_code == 200
-            assert "Bo Bounce" in page.text and "bounce-someone@example.org" in page.text and "550" in page.text
+            assert (
+                "Bo Bounce" in page.text and "bounce-someone@example.org" in page.text and "550" in page.text
+            )
             cleared = await client.post_form(f"/admin/email/{bouncing.id}/clear")
             assert cleared.status_code == 303
             page = await client.get("/admin/email")
@@ -136,3 +146,22 @@ def test_repeated_hard_bounces_mark_the_address_failing_and_admins_see_it(site, 
     assert asyncio.run(admin_view()) is False
     # Cleared: the digest that was held back goes out at the next run.
     assert run_digests(site).queued == 1
+
+
+def test_deleting_a_queued_email_deletes_what_it_says(site, mail):
+    """members/erasure.py deletes a member's outbox rows: their text must go with them."""
+    from digest.models import OutboxBody, OutboxMessage
+
+    site.run(
+        site.app.state.outbox.enqueue(
+            key="erase:1",
+            kind="test",
+            to_email="gone@example.org",
+            subject="Private",
+            text="Personal words",
+            html="<p>Personal</p>",
+        )
+    )
+    assert site.run(lambda: OutboxBody.filter(message_id="erase:1").count()) == 1
+    site.run(lambda: OutboxMessage.filter(to_email="gone@example.org").delete())
+    assert site.run(lambda: OutboxBody.filter(message_id="erase:1").count()) == 0

@@ -44,7 +44,7 @@ def test_a_weekly_digest_lists_new_threads_replies_and_active_threads(site, mail
     [message] = digests_to(mail, reader)
     text, html = text_of(message), html_of(message)
     assert "Hello Rami Reader" in text
-    assert "Hana Host replied to you in \"My question about appeals\"" in text
+    assert 'Hana Host replied to you in "My question about appeals"' in text
     assert "Here is how appeals work." in text  # excerpt: plain text, no Markdown markers
     assert "Housing in Lyon" in text and grp.name in text
     assert f"{site.url}/g/{grp.slug}/t/{busy.id}" in text

@@ -35,14 +35,21 @@ def test_write_preview_test_then_send_to_subscribers_once(site, mail):
         async with await signed_in(site, admin) as client:
             page = await client.get("/admin/newsletter")
             assert page.status_code == 200 and "3 members subscribe to the newsletter." in page.text
-            created = await _post(client, "/admin/newsletter", {"subject": "Network news, April", "body": body})
+            created = await _post(
+                client, "/admin/newsletter", {"subject": "Network news, April", "body": body}
+            )
             assert created.status_code == 303
             url = created.headers["location"].split("?")[0]
             page = await client.get(url)
             assert "<strong>Vienna</strong>" in page.text  # the preview, rendered
-            preview = await _post(client, url, {"subject": "Network news, April", "body": body + "\n\nSee you!",
-                                                 "action": "preview"})  # fmt: skip
-            assert preview.status_code == 200 and "See you!" in preview.text and "not saved yet" in preview.text
+            preview = await _post(
+                client,
+                url,
+                {"subject": "Network news, April", "body": body + "\n\nSee you!", "action": "preview"},
+            )
+            assert (
+                preview.status_code == 200 and "See you!" in preview.text and "not saved yet" in preview.text
+            )
             tested = await _post(client, url + "/test")
             assert tested.status_code == 303
             return url, client.http.cookies
@@ -97,8 +104,17 @@ def test_a_newsletter_half_queued_by_a_stopped_process_is_finished_by_the_schedu
         set_prefs(site, member, newsletter=True)
     now = site.clock.now()
     # As a process that stopped right after marking it "sending" would leave it.
-    letter = site.run(Newsletter.create(subject="Half way", body="Text", body_html="<p>Text</p>", created_by=admin,
-                                        created_at=now, updated_at=now, status=NewsletterStatus.SENDING))  # fmt: skip
+    letter = site.run(
+        Newsletter.create(
+            subject="Half way",
+            body="Text",
+            body_html="<p>Text</p>",
+            created_by=admin,
+            created_at=now,
+            updated_at=now,
+            status=NewsletterStatus.SENDING,
+        )
+    )
     site.run(site.app.state.scheduler.run_once())
     site.run(site.app.state.scheduler.run_once())
     deliver(site)
@@ -124,7 +140,9 @@ def test_the_subject_is_one_line(site, mail):
 
     async def flow():
         async with await signed_in(site, admin) as client:
-            created = await _post(client, "/admin/newsletter", {"subject": "News\r\nBcc: x@example.org", "body": "Hi"})
+            created = await _post(
+                client, "/admin/newsletter", {"subject": "News\r\nBcc: x@example.org", "body": "Hi"}
+            )
             url = created.headers["location"].split("?")[0]
             await _post(client, url + "/test")
 

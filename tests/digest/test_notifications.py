@@ -128,4 +128,26 @@ def test_a_name_with_a_newline_cannot_add_a_header(site, mail):
     deliver(site)
     [message] = _instant(mail, reader)
     assert message["Bcc"] is None
-    assert message["Subject"] == 'Eve Bcc: victim@example.org mentioned you in "Interpreters for the Tuesday sessions"'
+    assert (
+        message["Subject"]
+        == 'Eve Bcc: victim@example.org mentioned you in "Interpreters for the Tuesday sessions"'
+    )
+
+
+def test_each_pass_reads_only_what_is_new(site, mail):
+    from digest.models import DigestCursor
+    from forum.models import Notification
+
+    host, reader, _, thr = _busy_thread(site)
+    set_prefs(site, reader, batch_minutes=0)
+    reply(site, host, thr, f"@{reader.username} first")
+    assert _run(site).queued == 1
+    last = site.run(lambda: Notification.filter(user_id=reader.id).order_by("-id").first())
+    site.clock.advance(minutes=11)  # past the cursor's safety margin
+    _run(site)
+    cursor = site.run(lambda: DigestCursor.get(name="notifications"))
+    assert cursor.value >= last.id
+    reply(site, host, thr, f"@{reader.username} second")
+    assert _run(site).queued == 1
+    deliver(site)
+    assert len(_instant(mail, reader)) == 2

@@ -38,23 +38,51 @@ def test_weekly_slot_is_on_the_members_weekday_in_their_zone():
 
 def test_a_period_starts_where_the_last_one_ended():
     now = utc(2026, 3, 9, 8, 5)
-    period = due_period(frequency="weekly", weekday=0, hour=8, zone=zone_of("UTC"), now=now,
-                        last_end=utc(2026, 3, 2, 8), joined_at=utc(2025, 1, 1))  # fmt: skip
+    period = due_period(
+        frequency="weekly",
+        weekday=0,
+        hour=8,
+        zone=zone_of("UTC"),
+        now=now,
+        last_end=utc(2026, 3, 2, 8),
+        joined_at=utc(2025, 1, 1),
+    )
     assert period is not None and (period.start, period.end) == (utc(2026, 3, 2, 8), utc(2026, 3, 9, 8))
     # Once recorded, it is not due again.
-    again = due_period(frequency="weekly", weekday=0, hour=8, zone=zone_of("UTC"), now=now,
-                       last_end=period.end, joined_at=utc(2025, 1, 1))  # fmt: skip
+    again = due_period(
+        frequency="weekly",
+        weekday=0,
+        hour=8,
+        zone=zone_of("UTC"),
+        now=now,
+        last_end=period.end,
+        joined_at=utc(2025, 1, 1),
+    )
     assert again is None
 
 
 def test_missed_slots_make_one_digest_covering_the_gap():
     # The server was down from Monday to Thursday: one daily digest covers the three days.
-    period = due_period(frequency="daily", weekday=0, hour=8, zone=zone_of("UTC"), now=utc(2026, 3, 5, 9),
-                        last_end=utc(2026, 3, 2, 8), joined_at=utc(2025, 1, 1))  # fmt: skip
+    period = due_period(
+        frequency="daily",
+        weekday=0,
+        hour=8,
+        zone=zone_of("UTC"),
+        now=utc(2026, 3, 5, 9),
+        last_end=utc(2026, 3, 2, 8),
+        joined_at=utc(2025, 1, 1),
+    )
     assert period is not None and (period.start, period.end) == (utc(2026, 3, 2, 8), utc(2026, 3, 5, 8))
     # ... but never more than MAX_WINDOW.
-    long_ago = due_period(frequency="daily", weekday=0, hour=8, zone=zone_of("UTC"), now=utc(2026, 3, 5, 9),
-                          last_end=utc(2025, 3, 2, 8), joined_at=utc(2025, 1, 1))  # fmt: skip
+    long_ago = due_period(
+        frequency="daily",
+        weekday=0,
+        hour=8,
+        zone=zone_of("UTC"),
+        now=utc(2026, 3, 5, 9),
+        last_end=utc(2025, 3, 2, 8),
+        joined_at=utc(2025, 1, 1),
+    )
     assert long_ago is not None and long_ago.end - long_ago.start == MAX_WINDOW
 
 
@@ -66,24 +94,53 @@ def test_a_new_member_and_a_schedule_change_wait_for_the_next_slot():
     assert first is not None and first.start == utc(2026, 3, 2, 8)  # one full day
     # Changed the hour at noon: the new hour's slot earlier today is not sent at once.
     kw["last_end"] = utc(2026, 3, 1, 18)
-    assert due_period(now=utc(2026, 3, 2, 12), joined_at=utc(2025, 1, 1), schedule_changed_at=utc(2026, 3, 2, 12), **kw) is None
-    nxt = due_period(now=utc(2026, 3, 3, 8), joined_at=utc(2025, 1, 1), schedule_changed_at=utc(2026, 3, 2, 12), **kw)
+    assert (
+        due_period(
+            now=utc(2026, 3, 2, 12), joined_at=utc(2025, 1, 1), schedule_changed_at=utc(2026, 3, 2, 12), **kw
+        )
+        is None
+    )
+    nxt = due_period(
+        now=utc(2026, 3, 3, 8), joined_at=utc(2025, 1, 1), schedule_changed_at=utc(2026, 3, 2, 12), **kw
+    )
     assert nxt is not None and nxt.start == utc(2026, 3, 1, 18)  # nothing skipped
 
 
 def test_turning_digests_back_on_covers_one_period_not_months():
-    period = due_period(frequency="weekly", weekday=0, hour=8, zone=zone_of("UTC"), now=utc(2026, 3, 9, 8),
-                        last_end=utc(2025, 12, 1, 8), joined_at=utc(2025, 1, 1),
-                        schedule_changed_at=utc(2026, 3, 4), resumed_at=utc(2026, 3, 4))  # fmt: skip
+    period = due_period(
+        frequency="weekly",
+        weekday=0,
+        hour=8,
+        zone=zone_of("UTC"),
+        now=utc(2026, 3, 9, 8),
+        last_end=utc(2025, 12, 1, 8),
+        joined_at=utc(2025, 1, 1),
+        schedule_changed_at=utc(2026, 3, 4),
+        resumed_at=utc(2026, 3, 4),
+    )
     assert period is not None and period.start == utc(2026, 3, 2, 8)
 
 
 def test_upcoming_digest_for_the_settings_page():
     now = utc(2026, 3, 2, 9)
-    nxt = upcoming_digest(frequency="weekly", weekday=0, hour=8, zone=zone_of("UTC"), now=now,
-                          last_end=utc(2026, 3, 2, 8), joined_at=utc(2025, 1, 1))  # fmt: skip
+    nxt = upcoming_digest(
+        frequency="weekly",
+        weekday=0,
+        hour=8,
+        zone=zone_of("UTC"),
+        now=now,
+        last_end=utc(2026, 3, 2, 8),
+        joined_at=utc(2025, 1, 1),
+    )
     assert nxt == utc(2026, 3, 9, 8)
-    overdue = upcoming_digest(frequency="daily", weekday=0, hour=8, zone=zone_of("UTC"), now=now,
-                              last_end=utc(2026, 2, 27, 8), joined_at=utc(2025, 1, 1))  # fmt: skip
+    overdue = upcoming_digest(
+        frequency="daily",
+        weekday=0,
+        hour=8,
+        zone=zone_of("UTC"),
+        now=now,
+        last_end=utc(2026, 2, 27, 8),
+        joined_at=utc(2025, 1, 1),
+    )
     assert overdue == now
     assert now - timedelta(days=1) < overdue

@@ -30,7 +30,9 @@ def _consultation(site, owner, *, title, group_slug=None, opens_in=timedelta(0),
     now = site.clock.now()
     data = ConsultationIn(title=title, group=group_slug, opens_at=now + opens_in, closes_at=now + closes_in)
     c = site.run(do_create_consultation(owner, data, clock=site.clock))
-    site.run(do_add_section(owner, c.id, SectionIn(title="The proposal", body="Read this."), clock=site.clock))
+    site.run(
+        do_add_section(owner, c.id, SectionIn(title="The proposal", body="Read this."), clock=site.clock)
+    )
     site.run(do_publish(owner, c.id, clock=site.clock))
     return c
 
@@ -50,12 +52,32 @@ def test_consultations_and_resources_reach_those_who_may_see_them(site, mail):
     site.clock.advance(minutes=5)
     closing = _consultation(site, host, title="Casework guidelines review", group_slug=secret.slug)
     network = _consultation(site, admin, title="Network strategy 2027", closes_in=timedelta(days=20))
-    site.run(do_add_session(admin, network.id, SessionIn(title="Open Q&A", starts_at=site.clock.now() + timedelta(days=2),
-                                                         duration_minutes=60), clock=site.clock))  # fmt: skip
-    site.run(do_create_resource(host, ResourceIn(title="Housing law handbook", url="https://example.org/h.pdf",
-                                                 group=secret.slug), upload=None, store=None, clock=site.clock))  # fmt: skip
-    site.run(do_create_resource(admin, ResourceIn(title="Glossary of terms", url="https://example.org/g"),
-                                upload=None, store=None, clock=site.clock))  # fmt: skip
+    site.run(
+        do_add_session(
+            admin,
+            network.id,
+            SessionIn(title="Open Q&A", starts_at=site.clock.now() + timedelta(days=2), duration_minutes=60),
+            clock=site.clock,
+        )
+    )
+    site.run(
+        do_create_resource(
+            host,
+            ResourceIn(title="Housing law handbook", url="https://example.org/h.pdf", group=secret.slug),
+            upload=None,
+            store=None,
+            clock=site.clock,
+        )
+    )
+    site.run(
+        do_create_resource(
+            admin,
+            ResourceIn(title="Glossary of terms", url="https://example.org/g"),
+            upload=None,
+            store=None,
+            clock=site.clock,
+        )
+    )
     monday_at(site, 8)
     from tests.digest.conftest import run_digests
 
@@ -67,7 +89,9 @@ def test_consultations_and_resources_reach_those_who_may_see_them(site, mail):
     assert f"{site.url}/consultations/{closing.id}" in text
     assert "== Consultations now open ==" in text and "Network strategy 2027" in text
     assert "== Live sessions coming up ==" in text and "Open Q&A (Network strategy 2027)" in text
-    assert "== New in the library ==" in text and "Housing law handbook" in text and "Glossary of terms" in text
+    assert (
+        "== New in the library ==" in text and "Housing law handbook" in text and "Glossary of terms" in text
+    )
     assert "Consultations closing soon" in html_of(mine)
     assert "consultation update" in mine["Subject"]
     [theirs] = digests_to(mail, outside)

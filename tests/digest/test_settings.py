@@ -13,8 +13,9 @@ async def _group_with(live, member):
 
     owner = await make_user(live, role="facilitator")
     grp = live.run(
-        do_create_group(owner, name=f"Group {unique('')}", description="", visibility=Visibility.PUBLIC,
-                        clock=live.clock)  # fmt: skip
+        do_create_group(
+            owner, name=f"Group {unique('')}", description="", visibility=Visibility.PUBLIC, clock=live.clock
+        )
     )
     live.run(do_add_member(owner, grp, member, clock=live.clock))
     return grp
@@ -34,9 +35,17 @@ async def test_the_page_shows_the_defaults_and_saves_a_form(live):
         assert "In your time zone, UTC." in page.text
         answer = await client.post_form(
             "/settings/email",
-            {"digest": "daily", "weekday": "friday", "hour": "18", "all_groups": "false",
-             "groups[]": str(grp.id), "instant_replies": "true", "batch_minutes": "30", "newsletter": "true"},
-        )  # fmt: skip
+            {
+                "digest": "daily",
+                "weekday": "friday",
+                "hour": "18",
+                "all_groups": "false",
+                "groups[]": str(grp.id),
+                "instant_replies": "true",
+                "batch_minutes": "30",
+                "newsletter": "true",
+            },
+        )
         assert answer.status_code == 303 and answer.headers["location"] == "/settings/email?notice=saved"
         data = (await client.api("GET", "/api/v1/me/email-settings")).json()
     assert data["digest"] == "daily" and data["weekday"] == "friday" and data["hour"] == 18
@@ -72,10 +81,14 @@ async def test_api_put_changes_only_what_is_sent(live):
         assert data["digest"] == "off" and data["instant_mentions"] is True and data["next_digest_at"] is None
         assert data["group_choices"] == [{"id": grp.id, "slug": grp.slug, "name": grp.name}]
 
-        refused = await client.api("PUT", "/api/v1/me/email-settings", json={"all_groups": False, "groups": [999999]})
+        refused = await client.api(
+            "PUT", "/api/v1/me/email-settings", json={"all_groups": False, "groups": [999999]}
+        )
         assert refused.status_code == 422
         assert refused.json()["error"]["fields"]["groups"] == "You can only choose groups you belong to."
-        refused = await client.api("PUT", "/api/v1/me/email-settings", json={"all_groups": False, "groups": []})
+        refused = await client.api(
+            "PUT", "/api/v1/me/email-settings", json={"all_groups": False, "groups": []}
+        )
         assert refused.status_code == 422
         refused = await client.api("PUT", "/api/v1/me/email-settings", json={"weekday": "funday"})
         assert refused.json()["error"]["fields"]["weekday"].startswith("Choose a day of the week")

@@ -176,11 +176,16 @@ async def test_unread_messages_are_announced_by_one_email_without_their_text(liv
         await asyncio.to_thread(live.run, live.app.state.scheduler.run_once())
         await asyncio.to_thread(live.run, live.app.state.outbox.deliver_due())
 
+    def dm_mails(address: str) -> list:
+        # Other email (a digest whose hour the shared clock passed) may reach the same address.
+        return [m for m in smtp.to(address) if f"/messages/{cid}" in m.as_string()]
+
     await run_jobs()  # too early: nothing is sent before the batching time
-    assert not smtp.to(reader.email)
+    assert not dm_mails(reader.email)
     live.clock.advance(minutes=11)
     await run_jobs()
-    mails = smtp.wait_for(reader.email)
+    smtp.wait_for(reader.email)
+    mails = dm_mails(reader.email)
     assert len(mails) == 1
     mail = mails[0]
     body = mail.get_body(("plain",)).get_content()
@@ -189,11 +194,9 @@ async def test_unread_messages_are_announced_by_one_email_without_their_text(liv
     assert "platform 4" not in mail.as_string() and sender.email not in mail.as_string()
 
     await run_jobs()  # nothing new: no second email
-    assert len(smtp.to(reader.email)) == 1
-    assert not smtp.to(quiet.email)
-    row = await asyncio.to_thread(
-        live.run, lambda: Participant.get(conversation_id=quiet_cid, user_id=quiet.id)
-    )
+    assert len(dm_mails(reader.email)) == 1
+    assert not [m for m in smtp.to(quiet.email) if f"/messages/{quiet_cid}" in m.as_string()]
+    row = await asyncio.to_thread(live.run, lambda: Participant.get(conversation_id=quiet_cid, user_id=quiet.id))
     assert row.pending_since is None
 
     # A message read on the site before the batching time passes is not emailed.
@@ -203,4 +206,4 @@ async def test_unread_messages_are_announced_by_one_email_without_their_text(liv
         assert "One more thing" in (await browser.get(f"/messages/{cid}")).text
     live.clock.advance(minutes=11)
     await run_jobs()
-    assert len(smtp.to(reader.email)) == 1
+    assert len(dm_mails(reader.email)) == 1

@@ -14,6 +14,15 @@ class Migration(migrations.Migration):
 
     operations = [
         ops.CreateModel(
+            name='DigestCursor',
+            fields=[
+                ('name', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=40)),
+                ('value', fields.BigIntField(default=0)),
+            ],
+            options={'table': 'digest_cursors', 'app': 'digest', 'pk_attr': 'name', 'table_description': 'How far a job has settled a growing table, so each pass reads only what came after: for'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='DigestPreference',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
