@@ -68,8 +68,11 @@ async def migrate(database_url: str) -> None:
     """Apply every pending migration (idempotent), in a database context of its own."""
     ctx = TortoiseContext()
     with ctx:
-        await tortoise_migrate(config=tortoise_config(database_url))
-        await ctx.close_connections()
+        try:
+            await tortoise_migrate(config=tortoise_config(database_url))
+        finally:
+            # A failed migration must not leave its connection open behind the error.
+            await ctx.close_connections()
 
 
 async def open_db(database_url: str, *, run_migrations: bool = True) -> TortoiseContext:

@@ -106,6 +106,7 @@ class Composer:
         self.groups: dict[int, GroupInfo] = {}
         self.open_groups: set[int] = set()
         self.windows = WindowCache()
+        self._belongs: dict[int, set[int]] = defaultdict(set)  # the current batch's memberships
         self._ready = False
 
     async def prepare(self) -> None:
@@ -122,7 +123,7 @@ class Composer:
         ids = [d.member.id for d in batch]
         start = min(d.period.start for d in batch)
         end = max(d.period.end for d in batch)
-        belongs: dict[int, set[int]] = defaultdict(set)
+        self._belongs = belongs = defaultdict(set)
         for chunk in chunks(ids):
             rows = await Membership.filter(user_id__in=chunk, status=MembershipStatus.ACTIVE).values_list(
                 "user_id", "group_id"
@@ -145,9 +146,7 @@ class Composer:
         for due in batch:
             window = await self.windows.get(due.period.start, due.period.end)
             member = due.member
-            # The forum's reading rule, as forum.groups.list_readable_group_ids applies it:
-            # admins read every group; others the open groups and their own private groups.
-            readable = None if member.role == Role.ADMIN else self.open_groups | belongs[member.id]
+            readable = self.readable_groups(member.id, member.role)
             chosen = (
                 belongs[member.id] if due.prefs.all_groups else belongs[member.id] & set(due.prefs.group_ids)
             )
@@ -165,6 +164,14 @@ class Composer:
             self._sections(digest, visible)
             digests.append(digest)
         return digests
+
+    def readable_groups(self, member_id: int, role: str) -> set[int] | None:
+        """The groups a member of the current batch may read, None meaning all: the forum's rule
+        (forum.groups.list_readable_group_ids), worked out for the whole batch with one query.
+        Admins read every group; others the open groups and the private groups they belong to."""
+        if role == Role.ADMIN:
+            return None
+        return self.open_groups | self._belongs[member_id]
 
     def _personal(
         self,

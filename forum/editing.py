@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 
 from convene.api import validate
 from convene.clock import Clock
-from convene.errors import Conflict, ConveneError, Forbidden, Invalid, NotAuthenticated, NotFound
+from convene.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 from forum.access import GroupAccess, Need, check_thread_writable, get_access, thread_refusal
 from forum.depth_schemas import DeleteIn, PostEditIn
 from forum.mentions import render_post
@@ -117,14 +117,6 @@ def check_can_edit_post(ctx: PostContext, now: Any) -> None:
     if ctx.post.deleted_at is not None:
         raise Conflict("This post has been deleted, so it can no longer be edited.")
     check_thread_writable(access, ctx.thread, now)
-
-
-def can_edit_post(ctx: PostContext, now: Any) -> bool:
-    try:
-        check_can_edit_post(ctx, now)
-    except ConveneError:  # any refusal (not signed in, not a member, locked) means no
-        return False
-    return True
 
 
 # ---- Revisions ----

@@ -109,16 +109,17 @@ class Post(Model):
     hidden_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
-    hide_reason = fields.TextField(default="")
+    hide_reason = fields.TextField(default="", db_default="")
     # Editing and soft deletion (forum/editing.py): every version is a PostRevision; a deleted
     # post keeps its number (a placeholder in the thread) and its text for the moderators.
     deleted_at = fields.DatetimeField(null=True)
     deleted_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "members.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
-    delete_reason = fields.TextField(default="")
+    # db_default too: these columns are added to a posts table that already has rows.
+    delete_reason = fields.TextField(default="", db_default="")
     edited_at = fields.DatetimeField(null=True)
-    edit_count = fields.IntField(default=0)
+    edit_count = fields.IntField(default=0, db_default=0)
 
     class Meta:
         table = "posts"

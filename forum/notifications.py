@@ -262,3 +262,36 @@ async def list_recent_notifications(since: Any) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+async def list_mention_rows(user_ids: list[int], start: Any, end: Any) -> list[dict[str, Any]]:
+    """Mentions of these members written in [start, end), for the digest: user_id, post_id,
+    thread_id, group_id (where the thread is now), number, thread_title, author_name, at,
+    body_html. Deleted or hidden posts and deleted threads are left out."""
+    if not user_ids:
+        return []
+    rows = (
+        await Notification.filter(
+            user_id__in=user_ids, kind=NotificationKind.MENTION, created_at__gte=start, created_at__lt=end
+        )
+        .filter(thread__deleted_at=None, post__deleted_at=None, post__hidden_at=None)
+        .order_by("created_at", "id")
+        .values(
+            "user_id", "post_id", "thread_id", "thread__group_id", "post__number", "thread__title",
+            "actor__name", "created_at", "post__body_html",
+        )
+    )  # fmt: skip
+    return [
+        {
+            "user_id": r["user_id"],
+            "post_id": r["post_id"],
+            "thread_id": r["thread_id"],
+            "group_id": r["thread__group_id"],
+            "number": r["post__number"],
+            "thread_title": r["thread__title"],
+            "author_name": r["actor__name"] or "A former member",
+            "at": r["created_at"],
+            "body_html": r["post__body_html"],
+        }
+        for r in rows
+    ]

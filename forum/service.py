@@ -23,7 +23,6 @@ from forum.access import (
 )
 from forum.editing import (
     PostContext,
-    can_edit_post,
     check_can_edit_post,
     do_delete_post,
     do_edit_post,
@@ -141,7 +140,6 @@ __all__ = [
 # Editing, thread tools, notifications and unread marks (issue 4).
 __all__ += [
     "PostContext",
-    "can_edit_post",
     "check_can_edit_post",
     "count_unread_by_group",
     "count_unread_notifications",

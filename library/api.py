@@ -14,7 +14,7 @@ from convene.errors import ConveneError, Invalid
 from library import service
 from library.browse import list_resources, resource_out
 from library.files import store_of
-from library.forms import read_upload_form, receive_upload
+from library.forms import closing_form, read_upload_form, receive_upload
 from library.schemas import (
     CommentIn,
     CommentOut,
@@ -72,6 +72,7 @@ async def api_list_resources(request: Request) -> Response:
     status=201,
     auth=True,
 )
+@closing_form
 async def api_create_resource(request: Request) -> Response:
     store = store_of(request.app.state.settings)
     if request.headers.get("content-type", "").startswith("application/json"):
@@ -126,6 +127,7 @@ async def api_update_resource(request: Request) -> Response:
     response=ResourceOut,
     auth=True,
 )
+@closing_form
 async def api_replace_file(request: Request) -> Response:
     _, upload = await read_upload_form(request)
     if upload is None:

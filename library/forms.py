@@ -7,11 +7,14 @@ upload folder in chunks while hashing, so a large file is never held in memory t
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
+from starlette.responses import Response
 
 from convene.api import form_to_dict
 from convene.errors import BadRequest
@@ -55,3 +58,19 @@ async def receive_upload(request: Request, upload: UploadFile | None) -> Receive
         return await store.receive(upload.file, upload.filename or "", settings.max_upload_bytes)
     finally:
         await upload.close()
+
+
+def closing_form(
+    endpoint: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """Close the parsed form (and its spooled file) whatever happens: Starlette leaves that to us,
+    and a refused upload must not leave a temporary file open."""
+
+    @functools.wraps(endpoint)
+    async def wrapper(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        finally:
+            await request.close()
+
+    return wrapper

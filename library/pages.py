@@ -22,7 +22,7 @@ from library import service
 from library.browse import facet_label, list_resources
 from library.feeds import get_feed
 from library.files import ACCEPT_ATTRIBUTE, ACCEPTED, FILE_TYPES, content_disposition, human_size, store_of
-from library.forms import read_upload_form, receive_upload
+from library.forms import closing_form, read_upload_form, receive_upload
 from library.schemas import CommentIn, LibraryQuery, ResourceIn, ResourcePatch
 from members.choices import RESETTLEMENT_STAGES, country_options, spoken_language_options
 
@@ -264,11 +264,13 @@ async def feed(request: Request) -> Response:
 
 routes = [
     Route("/library", library_index, name="library"),
-    Route("/library/new", new_resource, methods=["GET", "POST"], name="library_new"),
+    Route("/library/new", closing_form(new_resource), methods=["GET", "POST"], name="library_new"),
     Route("/library/feed.atom", feed, name="library_feed"),
     Route("/library/tags/{tag}/feed.atom", feed, name="library_tag_feed"),
     Route("/library/{id:int}", resource_page, name="library_resource"),
-    Route("/library/{id:int}/edit", edit_resource, methods=["GET", "POST"], name="library_edit"),
+    Route(
+        "/library/{id:int}/edit", closing_form(edit_resource), methods=["GET", "POST"], name="library_edit"
+    ),
     Route("/library/{id:int}/delete", delete_resource, methods=["POST"]),
     Route("/library/{id:int}/file", download, name="library_file"),
     Route("/library/{id:int}/comments", add_comment, methods=["POST"]),

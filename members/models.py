@@ -40,24 +40,26 @@ class User(Model):
     bio_html = fields.TextField(default="")
     # Directory profile (members/directory.py). Lists are stored as ",a,b," so that a filter is a
     # plain `contains ",a,"` on any database; read them through members.directory.split_list.
-    city = fields.CharField(max_length=120, default="")
-    stages = fields.CharField(max_length=300, default="")  # resettlement stages of their work
-    languages = fields.CharField(max_length=300, default="")  # languages they work in (ISO 639-1)
-    expertise = fields.CharField(max_length=500, default="")
+    city = fields.CharField(max_length=120, default="", db_default="")
+    stages = fields.CharField(max_length=300, default="", db_default="")  # resettlement stages of their work
+    languages = fields.CharField(
+        max_length=300, default="", db_default=""
+    )  # languages they work in (ISO 639-1)
+    expertise = fields.CharField(max_length=500, default="", db_default="")
     # Who sees each profile detail: "everyone", "members" (signed in) or "nobody" (only the member
     # and administrators). New members show nothing beyond their name until they choose.
-    organisation_visibility = fields.CharField(max_length=8, default="nobody")
-    organisation_type_visibility = fields.CharField(max_length=8, default="nobody")
-    country_visibility = fields.CharField(max_length=8, default="nobody")
-    city_visibility = fields.CharField(max_length=8, default="nobody")
-    stages_visibility = fields.CharField(max_length=8, default="nobody")
-    languages_visibility = fields.CharField(max_length=8, default="nobody")
-    expertise_visibility = fields.CharField(max_length=8, default="nobody")
-    bio_visibility = fields.CharField(max_length=8, default="nobody")
+    organisation_visibility = fields.CharField(max_length=8, default="nobody", db_default="nobody")
+    organisation_type_visibility = fields.CharField(max_length=8, default="nobody", db_default="nobody")
+    country_visibility = fields.CharField(max_length=8, default="nobody", db_default="nobody")
+    city_visibility = fields.CharField(max_length=8, default="nobody", db_default="nobody")
+    stages_visibility = fields.CharField(max_length=8, default="nobody", db_default="nobody")
+    languages_visibility = fields.CharField(max_length=8, default="nobody", db_default="nobody")
+    expertise_visibility = fields.CharField(max_length=8, default="nobody", db_default="nobody")
+    bio_visibility = fields.CharField(max_length=8, default="nobody", db_default="nobody")
     locale = fields.CharField(max_length=16, default="")
     timezone = fields.CharField(max_length=64, default="UTC")
     # Live chat: when true, others do not see this member in "who is here" lists.
-    hide_presence = fields.BooleanField(default=False)
+    hide_presence = fields.BooleanField(default=False, db_default=False)
     terms_accepted_at = fields.DatetimeField(null=True)
     # A suspension with an end: when the clock passes it, the next sign-in or request lifts it
     # (members/suspensions.py). NULL with status "suspended" means until an admin lifts it.

@@ -32,8 +32,12 @@ async def migrate_to_first(url: str) -> None:
     for label in APPS:
         ctx = TortoiseContext()
         with ctx:
-            await tortoise_migrate(config=tortoise_config(url), target=f"{label}.{first_migration(label)}")
-            await ctx.close_connections()
+            try:
+                await tortoise_migrate(
+                    config=tortoise_config(url), target=f"{label}.{first_migration(label)}"
+                )
+            finally:
+                await ctx.close_connections()
 
 
 def applied(path) -> set[tuple[str, str]]:

@@ -214,3 +214,32 @@ def test_a_subject_or_name_with_newlines_cannot_add_headers(site, mail):
     [message] = digests_to(mail, reader)
     assert message["Bcc"] is None and message["X-Injected"] is None
     assert "Evil" in text_of(message)
+
+
+def test_the_digest_reads_groups_by_the_forums_own_rule(site, mail):
+    """The composer works out, for a batch of members at once, which groups each may read; it must
+    agree with forum.groups.list_readable_group_ids, the rule every page uses."""
+    from digest.compose import Composer, Due, Member
+    from digest.preferences import DEFAULTS
+    from digest.schedule import Period
+    from forum.groups import list_readable_group_ids
+    from forum.models import Membership
+
+    host = user(site, "facilitator")
+    admin = user(site, "admin")
+    inside, outside, invited = user(site), user(site), user(site)
+    secret = group(site, host, visibility="private")
+    group(site, host, visibility="members")
+    group(site, host, visibility="public")
+    add(site, host, secret, inside)
+    site.run(lambda: Membership.create(group_id=secret.id, user_id=invited.id, status="invited", created_at=site.clock.now()))
+    now = site.clock.now()
+    composer = Composer(now)
+    members = [admin, inside, outside, invited]
+    dues = [Due(Member(m.id, m.email, m.name, m.username, "", "UTC", m.role, m.created_at), DEFAULTS,
+                Period(now - timedelta(days=7), now)) for m in members]
+    site.run(composer.compose(dues))
+    for member in members:
+        expected = site.run(list_readable_group_ids(member))
+        seen = composer.readable_groups(member.id, member.role)
+        assert (None if seen is None else sorted(seen)) == (None if expected is None else sorted(expected))

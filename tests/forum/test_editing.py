@@ -35,9 +35,11 @@ async def audit_actions(live: Any, target_type: str, target_id: int) -> list[str
     return list(
         await aseed(
             live,
-            lambda: AuditEntry.filter(target_type=target_type, target_id=target_id)
-            .order_by("id")
-            .values_list("action", flat=True),
+            lambda: (
+                AuditEntry.filter(target_type=target_type, target_id=target_id)
+                .order_by("id")
+                .values_list("action", flat=True)
+            ),
         )
     )
 
@@ -243,6 +245,8 @@ async def test_deleting_a_post_shows_a_placeholder_and_hides_its_text(live: Any)
         )
         assert r.status_code == 422
         assert (await client.api("GET", f"/api/v1/posts/{own.id}/revisions")).status_code == 403
+        r = await client.api("PATCH", f"/api/v1/posts/{own.id}", json={"body": "Bring it back"})
+        assert r.status_code == 409 and "deleted" in r.json()["error"]["message"]
         # Only a moderator restores.
         assert (await client.api("POST", f"/api/v1/posts/{own.id}/restore")).status_code == 403
     async with await client_for(live, w.mod) as client:

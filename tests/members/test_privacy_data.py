@@ -170,6 +170,8 @@ async def assert_gone_everywhere(live, f: Footprint, *, kept: bool) -> None:
 async def test_a_member_deletes_their_account_and_keeps_what_they_wrote(live):
     f = await leave_a_footprint(live)
     async with await signed_in(live, f.member) as browser:
+        form = await browser.get("/settings/delete")
+        assert form.status_code == 200 and 'value="keep" checked' in form.text
         wrong = await browser.post_form(
             "/settings/delete", {"password": "not it", "content": "keep", "confirm": "true"}
         )
@@ -222,6 +224,8 @@ async def test_an_administrator_erases_an_account_on_request_with_a_reason(live)
     f = await leave_a_footprint(live)
     admin = await make_user(live, role="admin")
     async with await signed_in(live, admin) as browser:
+        listing = await browser.get("/admin/members", params={"q": f.member.username})
+        assert f'href="/admin/members/{f.member.id}/erase"' in listing.text
         form = await browser.get(f"/admin/members/{f.member.id}/erase")
         assert form.status_code == 200 and f.member.name in form.text
         missing = await browser.post_form(
@@ -260,9 +264,44 @@ async def test_the_privacy_page_is_written_by_an_administrator(live):
     admin = await make_user(live, role="admin")
     text = f"We keep **little**. Contact dpo-{unique()}@example.org"
     async with await signed_in(live, admin) as browser:
+        page = await browser.get("/admin/privacy")
+        assert page.status_code == 200 and 'name="privacy"' in page.text
         assert (await browser.post_form("/admin/privacy", {"privacy": text})).status_code == 303
         assert "We keep <strong>little</strong>" in (await browser.get("/privacy")).text
         api = (await browser.get("/api/v1/privacy")).json()
         assert api["markdown"] == text
         assert (await browser.api("PUT", "/api/v1/admin/privacy", json={"privacy": ""})).status_code == 200
     assert await read(live, lambda: AuditEntry.filter(action="site.privacy", actor_id=admin.id).count()) == 2
+
+
+async def test_consultation_answers_are_exported_and_leave_with_the_member(live):
+    from tests.consultations.conftest import answers_for, make_consultation
+    from tests.consultations.conftest import make_group as make_consultation_group
+
+    setup = await make_consultation(
+        live, await make_consultation_group(live, visibility="private", members=1)
+    )
+    member, c = setup.members[0], setup.consultation
+    word = unique("answer")
+    async with await signed_in(live, member) as browser:
+        r = await browser.api(
+            "PUT",
+            f"/api/v1/consultations/{c.id}/response",
+            json={"answers": answers_for(setup, word), "submit": True},
+        )
+        assert r.status_code == 200, r.text
+        data, _ = await export_of(browser)
+    [response] = data["consultation_responses"]
+    assert response["consultation"] == c.title and response["status"] == "submitted"
+    assert word in json.dumps(response["answers"])
+    assert "What should change?" in json.dumps(response["answers"])
+
+    async with await signed_in(live, member) as browser:
+        r = await browser.api(
+            "DELETE", "/api/v1/me", json={"password": member.plain_password, "content": "keep"}
+        )
+        assert r.status_code == 204
+    async with await signed_in(live, setup.facilitator) as facilitator:
+        exported = (await facilitator.get(f"/consultations/{c.id}/export/responses.json")).text
+    assert word in exported  # the answer is kept, as they chose...
+    assert member.name not in exported and member.username not in exported  # ...but not who gave it

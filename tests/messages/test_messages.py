@@ -196,7 +196,9 @@ async def test_unread_messages_are_announced_by_one_email_without_their_text(liv
     await run_jobs()  # nothing new: no second email
     assert len(dm_mails(reader.email)) == 1
     assert not [m for m in smtp.to(quiet.email) if f"/messages/{quiet_cid}" in m.as_string()]
-    row = await asyncio.to_thread(live.run, lambda: Participant.get(conversation_id=quiet_cid, user_id=quiet.id))
+    row = await asyncio.to_thread(
+        live.run, lambda: Participant.get(conversation_id=quiet_cid, user_id=quiet.id)
+    )
     assert row.pending_since is None
 
     # A message read on the site before the batching time passes is not emailed.
@@ -207,3 +209,20 @@ async def test_unread_messages_are_announced_by_one_email_without_their_text(liv
     live.clock.advance(minutes=11)
     await run_jobs()
     assert len(dm_mails(reader.email)) == 1
+
+
+async def test_message_settings_page_turns_email_off_and_blocks_by_username(live):
+    member = await make_user(live)
+    other = await make_user(live, name=f"Other {unique()}")
+    async with await signed_in(live, member) as browser:
+        page = await browser.get("/settings/messages")
+        assert page.status_code == 200 and 'name="email_new_messages" value="true" checked' in page.text
+        assert (await browser.post_form("/settings/messages", {})).status_code == 303  # unticked: off
+        assert (await browser.get("/api/v1/me/message-settings")).json() == {"email_new_messages": False}
+        r = await browser.post_form("/messages/block", {"username": f"@{other.username}"})
+        assert r.status_code == 303 and r.headers["location"] == "/settings/messages?done=blocked"
+        page = await browser.get("/settings/messages?done=blocked")
+        assert other.name in page.text and "neither of you can send messages" in page.text
+        assert (await browser.post_form("/messages/block", {"username": "nobody-at-all"})).status_code == 404
+        profile = await browser.get(f"/u/{other.username}")
+        assert "You have blocked this member" in profile.text and "Send a message" not in profile.text

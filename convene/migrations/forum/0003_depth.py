@@ -98,7 +98,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Post',
             name='delete_reason',
-            field=fields.TextField(default='', unique=False),
+            field=fields.TextField(default='', db_default='', unique=False),
         ),
         ops.AddField(
             model_name='Post',
@@ -113,7 +113,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Post',
             name='edit_count',
-            field=fields.IntField(default=0),
+            field=fields.IntField(default=0, db_default=0),
         ),
         ops.AddField(
             model_name='Post',
@@ -133,7 +133,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Post',
             name='hide_reason',
-            field=fields.TextField(default='', unique=False),
+            field=fields.TextField(default='', db_default='', unique=False),
         ),
         ops.AddField(
             model_name='Thread',
