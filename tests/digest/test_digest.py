@@ -232,12 +232,22 @@ def test_the_digest_reads_groups_by_the_forums_own_rule(site, mail):
     group(site, host, visibility="members")
     group(site, host, visibility="public")
     add(site, host, secret, inside)
-    site.run(lambda: Membership.create(group_id=secret.id, user_id=invited.id, status="invited", created_at=site.clock.now()))
+    site.run(
+        lambda: Membership.create(
+            group_id=secret.id, user_id=invited.id, status="invited", created_at=site.clock.now()
+        )
+    )
     now = site.clock.now()
     composer = Composer(now)
     members = [admin, inside, outside, invited]
-    dues = [Due(Member(m.id, m.email, m.name, m.username, "", "UTC", m.role, m.created_at), DEFAULTS,
-                Period(now - timedelta(days=7), now)) for m in members]
+    dues = [
+        Due(
+            Member(m.id, m.email, m.name, m.username, "", "UTC", m.role, m.created_at),
+            DEFAULTS,
+            Period(now - timedelta(days=7), now),
+        )
+        for m in members
+    ]
     site.run(composer.compose(dues))
     for member in members:
         expected = site.run(list_readable_group_ids(member))

@@ -252,7 +252,9 @@ class StalledReader:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: the window
         self.sock.settimeout(30)
         self.sock.connect(("127.0.0.1", int(live.url.rsplit(":", 1)[1])))
-        self.proto = ClientProtocol(parse_uri(live.url.replace("http", "ws") + "/ws"), origin=live.url, max_size=2**20)
+        self.proto = ClientProtocol(
+            parse_uri(live.url.replace("http", "ws") + "/ws"), origin=live.url, max_size=2**20
+        )
         request = self.proto.connect()
         request.headers["Cookie"] = f"convene_session={token}"
         self.proto.send_request(request)
