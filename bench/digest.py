@@ -33,6 +33,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -354,7 +355,7 @@ def serve_sink(port: int) -> None:
 # --- Convene's digest run -------------------------------------------------------------------------
 
 
-def run_digest(db: Path, port: int, conns: int) -> None:
+def run_digest(db: Path, port: int, conns: int, shard: tuple[int, int] = (0, 1)) -> None:
     sys.path.insert(0, str(MAIN))
     import uvloop
 
@@ -379,9 +380,9 @@ def run_digest(db: Path, port: int, conns: int) -> None:
             return None
 
         def write(self, line: str) -> None:
-            if line.startswith("Composing digests: ") and not Watch.rss_after_1k:
-                done = int(line.split(": ", 1)[1].split("/", 1)[0])
-                if done >= 1000:
+            found = re.search(r": (\d+)/\d+", line)
+            if line.startswith("Composing digests") and found and not Watch.rss_after_1k:
+                if int(found.group(1)) * shard[1] >= 1000:
                     Watch.rss_after_1k = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     watch = Watch()
@@ -407,8 +408,8 @@ def run_digest(db: Path, port: int, conns: int) -> None:
                     concurrency=conns,
                 )
                 mailroom = Mailroom(settings, clock, Templates(settings.site_name, "en", clock), outbox)
-                started, cpu = time.perf_counter(), time.process_time()
-                run, sent = await send_due(mailroom, watch)
+                began, started, cpu = time.time(), time.perf_counter(), time.process_time()
+                run, sent = await send_due(mailroom, watch, shard)
                 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         finally:
             await ctx.close_connections()
@@ -421,6 +422,8 @@ def run_digest(db: Path, port: int, conns: int) -> None:
             "failed": sent.failed,
             "seconds": elapsed,
             "cpu_seconds": cpu,
+            "began": began,
+            "ended": began + elapsed,
         }
 
     result = uvloop.run(go())
@@ -435,6 +438,31 @@ def run_digest(db: Path, port: int, conns: int) -> None:
         .fetchone()
     )
     result["avg_text_html_bytes"] = size[0]
+    print("JSON " + json.dumps(result), flush=True)
+
+
+def run_digest_parallel(db: Path, port: int, conns: int, processes: int) -> None:
+    """The same run shared between processes (`convene digest send-due --processes N`): each takes
+    the members whose id is k modulo N. Wall time from the first start to the last end."""
+    me = os.path.abspath(__file__)
+    args = ["--role", "digest", "--db", str(db), "--port", str(port), "--conns", str(conns)]
+    children = [
+        subprocess.Popen([sys.executable, me, *args, "--shard", f"{k}/{processes}"], stdout=subprocess.PIPE, text=True)
+        for k in range(processes)
+    ]
+    parts = []
+    for child in children:
+        out, _ = child.communicate()
+        if child.returncode != 0:
+            raise SystemExit("a digest process failed")
+        parts.append(json.loads(next(ln for ln in out.splitlines() if ln.startswith("JSON "))[5:]))
+    result = {key: sum(p[key] for p in parts) for key in ("queued", "empty", "due", "sent", "retried", "failed")}
+    result["seconds"] = max(p["ended"] for p in parts) - min(p["began"] for p in parts)
+    result["cpu_seconds"] = sum(p["cpu_seconds"] for p in parts)
+    result["maxrss_mb"] = max(p["maxrss_mb"] for p in parts)
+    result["rss_mb_after_1k"] = max(p["rss_mb_after_1k"] for p in parts)
+    result["avg_text_html_bytes"] = parts[0]["avg_text_html_bytes"]
+    result["processes"] = processes
     print("JSON " + json.dumps(result), flush=True)
 
 
@@ -696,6 +724,10 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=8131)
     ap.add_argument("--db", type=Path)
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--shard", default="0/1", help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--processes", type=int, default=2, help="processes for the second digest run (--processes N), 0: none"
+    )
     ap.add_argument(
         "--rounds", type=int, default=3, help="alternating digest/plain rounds (medians reported)"
     )
@@ -712,8 +744,11 @@ def main() -> None:
         print("JSON " + json.dumps(seed(args.db, args.members)), flush=True)
     elif args.role == "sink":
         serve_sink(args.port)
+    elif args.role == "digest" and args.processes > 1:
+        run_digest_parallel(args.db, args.port, args.conns, args.processes)
     elif args.role == "digest":
-        run_digest(args.db, args.port, args.conns)
+        part, _, parts = args.shard.partition("/")
+        run_digest(args.db, args.port, args.conns, (int(part), int(parts)))
     elif args.role == "plain":
         run_plain(args.db, args.port, args.conns, args.limit)
     else:

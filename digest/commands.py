@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
+import subprocess
 import sys
 import time
 from typing import Any, TextIO
@@ -70,12 +73,14 @@ def _mailroom(settings: Settings) -> Any:
     return Mailroom(settings, clock, Templates(settings.site_name, settings.default_locale, clock), outbox)
 
 
-async def send_due(mailroom: Any, err: TextIO) -> tuple[Any, Any]:
-    """Compose and deliver every due digest; delivery runs alongside composition."""
+async def send_due(mailroom: Any, err: TextIO, shard: tuple[int, int] = (0, 1)) -> tuple[Any, Any]:
+    """Compose and deliver every due digest (of one shard of the members); delivery runs alongside
+    composition."""
     from digest.outbox import DeliveryStats
     from digest.runner import send_due_digests
 
-    composing = Progress("Composing digests", err)
+    label = "Composing digests" if shard[1] == 1 else f"Composing digests (part {shard[0] + 1} of {shard[1]})"
+    composing = Progress(label, err)
     sending = Progress("Sending email", err)
     more = asyncio.Event()
     finished = asyncio.Event()
@@ -101,7 +106,7 @@ async def send_due(mailroom: Any, err: TextIO) -> tuple[Any, Any]:
 
     delivery = asyncio.get_running_loop().create_task(deliver())
     try:
-        run = await send_due_digests(mailroom, progress=composing, after_batch=more.set)
+        run = await send_due_digests(mailroom, progress=composing, after_batch=more.set, shard=shard)
         queued = run.queued
     finally:
         composing.finish()
@@ -113,10 +118,56 @@ async def send_due(mailroom: Any, err: TextIO) -> tuple[Any, Any]:
     return run, sent
 
 
-def cmd_send_due(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    from convene.cli import _run
+def _shard(value: str) -> tuple[int, int]:
+    part, _, parts = value.partition("/")
+    if not (part.isdigit() and parts.isdigit() and 0 <= int(part) < int(parts)):
+        raise argparse.ArgumentTypeError("use K/N with 0 <= K < N, e.g. 0/2")
+    return int(part), int(parts)
 
-    run, sent = _run(settings, lambda: send_due(_mailroom(settings), sys.stderr))
+
+def _in_processes(n: int) -> tuple[Any, Any]:
+    """Run n copies of this command, each on its own share of the members (--shard k/n), and add
+    up what they report: a big network's run uses every core."""
+    from digest.outbox import DeliveryStats
+    from digest.runner import RunStats
+
+    command = [sys.executable, "-m", "convene.cli", "digest", "send-due", "--json"]
+    children = [
+        subprocess.Popen([*command, "--shard", f"{k}/{n}"], stdout=subprocess.PIPE, text=True)  # noqa: S603
+        for k in range(n)
+    ]
+    run, sent, failed = RunStats(), DeliveryStats(), 0
+    for child in children:
+        out, _ = child.communicate()
+        if child.returncode != 0:
+            failed += 1
+            continue
+        report = json.loads(out.strip().splitlines()[-1])
+        for key, value in report["run"].items():
+            setattr(run, key, getattr(run, key) + value)
+        for key, value in report["sent"].items():
+            if key != "errors":
+                setattr(sent, key, getattr(sent, key) + value)
+    if failed:
+        from convene.cli import CommandError
+
+        raise CommandError(f"{failed} of the {n} processes failed (see above); run the command again.")
+    return run, sent
+
+
+def cmd_send_due(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from convene.cli import CommandError, _run
+
+    if args.processes < 1:
+        raise CommandError("--processes must be 1 or more.")
+    if args.processes > 1:
+        run, sent = _in_processes(args.processes)  # their progress shares our standard error
+    else:
+        run, sent = _run(settings, lambda: send_due(_mailroom(settings), sys.stderr, args.shard))
+    if args.json:  # for the parent of --processes
+        sent.errors = sent.errors[:20]
+        print(json.dumps({"run": dataclasses.asdict(run), "sent": dataclasses.asdict(sent)}), file=out)
+        return 0
     print(run.summary(), file=out)
     waiting = (
         f" {sent.retried} will be retried later (the mail server refused them for now)."
@@ -177,6 +228,14 @@ def add_digest_commands(commands: Any) -> None:
     send = actions.add_parser(
         "send-due", help="compose and send every digest that is due now (for cron or a systemd timer)"
     )
+    send.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="share the work between this many processes (default 1; up to the number of cores)",
+    )
+    send.add_argument("--shard", type=_shard, default=(0, 1), help=argparse.SUPPRESS)
+    send.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     send.set_defaults(handler=cmd_send_due)
     show = actions.add_parser("preview", help="print the digest a member would get now (sends nothing)")
     show.add_argument("--member", required=True, metavar="EMAIL", help="the member's email address")

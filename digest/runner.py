@@ -181,14 +181,19 @@ async def send_due_digests(
     batch_size: int = BATCH,
     progress: Callable[[int, int], None] | None = None,
     after_batch: Callable[[], None] | None = None,
+    shard: tuple[int, int] = (0, 1),
 ) -> RunStats:
     """Compose and queue every digest due now. `progress(done, total)` after each batch of members;
-    `after_batch()` after each commit (the app kicks the outbox there, so sending starts at once)."""
+    `after_batch()` after each commit (the app kicks the outbox there, so sending starts at once).
+    `shard=(k, n)` takes only the members whose id is k modulo n: n processes with k = 0 .. n-1
+    share a run between them (`convene digest send-due --processes n`); periods and outbox keys
+    keep each digest once even if two shards overlap."""
+    part, parts = shard
     now = mailroom.clock.now()
     composer = Composer(now)
     renderer = Renderer.for_run(mailroom)  # pieces rendered once per run, shared by every email showing them
     stats = RunStats()
-    total = await User.filter(status=UserStatus.ACTIVE).count() if progress else 0
+    total = await User.filter(status=UserStatus.ACTIVE).count() // parts if progress else 0
     last_id = 0
     while True:
         rows = (
@@ -200,6 +205,8 @@ async def send_due_digests(
         if not rows:
             return stats
         last_id = rows[-1]["id"]
+        if parts > 1:
+            rows = [r for r in rows if r["id"] % parts == part]
         stats.members += len(rows)
         due = await find_due(rows, now, stats)
         stats.due += len(due)

@@ -60,3 +60,36 @@ def test_preview_then_send_due(tmp_path, mail, migrated_db, monkeypatch, capsys)
     assert "no digest would be sent" in capsys.readouterr().out
     assert main(["digest", "preview", "--member", "nobody@example.org"]) == 1
     assert "There is no member with the email address nobody@example.org." in capsys.readouterr().err
+
+
+def test_send_due_shared_between_processes(tmp_path, mail, migrated_db, monkeypatch, capfd):
+    now = datetime.now(UTC)
+    hour = (now - timedelta(hours=1)).hour
+    database_url = fresh_db(migrated_db, tmp_path / "db")
+    seeding = start_server(
+        tmp_path, smtp_port=mail.port, clock=FrozenClock(now - timedelta(hours=30)), database_url=database_url
+    )
+    try:
+        host = user(seeding, "facilitator")
+        readers = [user(seeding) for _ in range(5)]
+        grp = group(seeding, host)
+        add(seeding, host, grp, *readers)
+        for member in [host, *readers]:
+            set_prefs(seeding, member, digest="daily", hour=hour)
+        seeding.clock.set(now - timedelta(hours=3))
+        thread(seeding, host, grp, "Shared between processes")
+    finally:
+        seeding.stop()
+    monkeypatch.setenv("CONVENE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CONVENE_DATABASE_URL", database_url)
+    monkeypatch.setenv("CONVENE_MAIL_URL", f"smtp://127.0.0.1:{mail.port}")
+    monkeypatch.setenv("CONVENE_SECRET_KEY", "cli-test-secret")
+
+    assert main(["digest", "send-due", "--processes", "2"]) == 0
+    captured = capfd.readouterr()
+    assert "(part 1 of 2)" in captured.err and "(part 2 of 2)" in captured.err
+    assert "6 members checked, 6 digests due: 5 queued, 1 with nothing new" in captured.out
+    assert "Email: 5 sent." in captured.out
+    assert [len(digests_to(mail, r)) for r in readers] == [1] * 5
+    assert main(["digest", "send-due", "--processes", "2"]) == 0
+    assert "0 digests due" in capfd.readouterr().out
