@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Digest throughput and memory: Convene composing and sending every member's weekly digest, beside
-plain aiosmtplib sending the same number of pre-built messages, in ONE run (this host's speed
-drifts from minute to minute, so only figures from the same run are compared).
+plain aiosmtplib sending the same messages, in ONE run (this host's speed drifts from minute to
+minute, and it is shared: only figures from the same run are compared, in alternating rounds).
 
 Phases, each in its own process (so each peak memory figure is that process's alone):
   seed    a fresh SQLite database per size (--small, --members), migrated, then bulk-inserted
@@ -10,20 +10,27 @@ Phases, each in its own process (so each peak memory figure is that process's al
           a week of threads and posts (replies to members' posts, @mentions with the forum's
           notification rows), read marks, consultations, library resources. Everyone's default
           digest (weekly, Monday 08:00 in their zone) is due at the run's clock: Monday 12:00 UTC.
+          Kept in BENCH_DIR and reused while SEED_VERSION and the size match (--reseed to redo).
   sink    an aiosmtpd Controller on 127.0.0.1 in its own process, counting and discarding.
-  digest  Convene's `convene digest send-due` path (digest/commands.py send_due: compose in batches
-          of 500 members, record each period with its outbox row, deliver through the outbox and the
-          pooled SMTP mailer; --conns connections), on uvloop, against a copy of the seeded database.
-          Reports emails/s (emails sent / wall time of compose + send) and ru_maxrss.
-  plain   the same number of messages, taken from the digest run's outbox rows and built to the very
-          bytes the outbox sent (digest/mime.py) BEFORE timing, then sent with aiosmtplib over
-          --conns reused connections (as /work/shared/bench/limit_smtp.py does).
+  digest  the `convene digest send-due` path (digest/commands.py send_due: compose in batches of 500
+          members, record each period with its outbox row, deliver through the outbox and the pooled
+          SMTP mailer over --conns connections), on uvloop, against a fresh copy of the seeded
+          database. Emails/s = emails sent / wall time of compose + send; CPU/email; ru_maxrss.
+  plain   the same messages, read from that digest run's outbox and built to the very bytes the
+          outbox sent (digest/mime.py) BEFORE timing, then sent with aiosmtplib over --conns reused
+          connections (as /work/shared/bench/limit_smtp.py does).
+  digest in N processes (--processes, default 2): `send-due --processes N`, each process composing
+          and sending the members whose id is k modulo N; wall time from first start to last end.
 
-  python bench/digest.py [--members 10000] [--small 1000] [--conns 4] [--port 8131]
+  python bench/digest.py [--members 10000] [--small 1000] [--conns 4] [--rounds 3]
+                         [--processes 2] [--wait-quiet 120] [--port 8131] [--reseed]
 
-Output ends with `RESULT <name> <value>` lines: digest_emails_per_s, plain_emails_per_s,
-digest_ratio (digest / plain), digest_peak_mb_1k and digest_peak_mb_10k (ru_maxrss of the digest
-process at --small and --members members: flat memory means composing streams in batches).
+Output ends with `RESULT <name> <value>` lines (medians over the rounds): digest_emails_per_s,
+plain_emails_per_s, digest_ratio (one process / plain), digest_ratio_2proc, *_cpu_ms_per_email,
+digest_peak_mb_1k and digest_peak_mb_10k (ru_maxrss at --small and --members members), and
+digest_rss_mb_after_1k_of_10k (the 10k run's peak once its first 1,000 members were composed: the
+same figure as at the end means memory does not grow with members). Rounds where other processes
+used more than 25% of a core are flagged NOISY.
 """
 
 from __future__ import annotations
@@ -96,12 +103,15 @@ def insert(conn: sqlite3.Connection, table: str, rows: list[dict], *, with_id: b
     if not rows:
         return
     cols = _columns(conn, table)
-    names = (["id"] if with_id and "id" in rows[0] else []) + [c[0] for c in cols]
     fill = {
         c[0]: (0 if any(t in c[1] for t in ("INT", "BOOL", "REAL")) else "")
         for c in cols
         if c[2] and not c[3]
     }
+    # The row's own columns, and the NOT NULL ones without a default; the database fills the rest.
+    names = (["id"] if with_id and "id" in rows[0] else []) + [
+        c[0] for c in cols if c[0] in rows[0] or c[0] in fill
+    ]
     values = [[row.get(n, fill.get(n)) for n in names] for row in rows]
     marks = ",".join("?" * len(names))
     quoted = ",".join(f'"{n}"' for n in names)
@@ -445,9 +455,22 @@ def run_digest_parallel(db: Path, port: int, conns: int, processes: int) -> None
     """The same run shared between processes (`convene digest send-due --processes N`): each takes
     the members whose id is k modulo N. Wall time from the first start to the last end."""
     me = os.path.abspath(__file__)
-    args = ["--role", "digest", "--db", str(db), "--port", str(port), "--conns", str(conns)]
+    args = [
+        "--role",
+        "digest",
+        "--db",
+        str(db),
+        "--port",
+        str(port),
+        "--conns",
+        str(conns),
+        "--processes",
+        "1",
+    ]
     children = [
-        subprocess.Popen([sys.executable, me, *args, "--shard", f"{k}/{processes}"], stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, me, *args, "--shard", f"{k}/{processes}"], stdout=subprocess.PIPE, text=True
+        )
         for k in range(processes)
     ]
     parts = []
@@ -456,7 +479,9 @@ def run_digest_parallel(db: Path, port: int, conns: int, processes: int) -> None
         if child.returncode != 0:
             raise SystemExit("a digest process failed")
         parts.append(json.loads(next(ln for ln in out.splitlines() if ln.startswith("JSON "))[5:]))
-    result = {key: sum(p[key] for p in parts) for key in ("queued", "empty", "due", "sent", "retried", "failed")}
+    result = {
+        key: sum(p[key] for p in parts) for key in ("queued", "empty", "due", "sent", "retried", "failed")
+    }
     result["seconds"] = max(p["ended"] for p in parts) - min(p["began"] for p in parts)
     result["cpu_seconds"] = sum(p["cpu_seconds"] for p in parts)
     result["maxrss_mb"] = max(p["maxrss_mb"] for p in parts)
@@ -621,6 +646,7 @@ def driver(args: argparse.Namespace) -> None:
     )
     conns = str(args.conns)
     rounds: list[tuple[dict, dict]] = []
+    spreads: list[dict] = []
     try:
         if "READY" not in (sink.stdout.readline() if sink.stdout else ""):
             raise SystemExit("the SMTP sink did not start")
@@ -636,6 +662,8 @@ def driver(args: argparse.Namespace) -> None:
             str(args.port),
             "--conns",
             conns,
+            "--processes",
+            "1",
         )
         log(f"digest {args.small}: {small}")
         for n in range(args.rounds):
@@ -643,9 +671,8 @@ def driver(args: argparse.Namespace) -> None:
             if args.wait_quiet:
                 wait_quiet(args.wait_quiet)
             work = _fresh(big_db, "run-big.sqlite3")
-            big = phase(
-                sink.pid, "--role", "digest", "--db", str(work), "--port", str(args.port), "--conns", conns
-            )
+            digest_args = ["--role", "digest", "--port", str(args.port), "--conns", conns]
+            big = phase(sink.pid, *digest_args, "--db", str(work), "--processes", "1")
             log(f"round {n + 1} digest {args.members}: {big}")
             if args.wait_quiet:
                 wait_quiet(args.wait_quiet)
@@ -664,11 +691,24 @@ def driver(args: argparse.Namespace) -> None:
             )
             log(f"round {n + 1} plain: {plain}")
             rounds.append((big, plain))
+            if args.processes > 1:
+                if args.wait_quiet:
+                    wait_quiet(args.wait_quiet)
+                spread = phase(
+                    sink.pid,
+                    *digest_args,
+                    "--db",
+                    str(_fresh(big_db, "run-spread.sqlite3")),
+                    "--processes",
+                    str(args.processes),
+                )
+                log(f"round {n + 1} digest {args.members} in {args.processes} processes: {spread}")
+                spreads.append(spread)
     finally:
         sink.send_signal(signal.SIGTERM)
         out, _ = sink.communicate(timeout=30)
     counted = [ln for ln in out.splitlines() if ln.startswith("COUNT")]
-    expected = small["sent"] + sum(b["sent"] + p["sent"] for b, p in rounds)
+    expected = small["sent"] + sum(b["sent"] + p["sent"] for b, p in rounds) + sum(x["sent"] for x in spreads)
     digest_rates = [b["sent"] / b["seconds"] for b, _ in rounds]
     plain_rates = [p["sent"] / p["seconds"] for _, p in rounds]
     ratios = [d / p for d, p in zip(digest_rates, plain_rates, strict=True)]
@@ -695,6 +735,13 @@ def driver(args: argparse.Namespace) -> None:
             f"round {n}: {ours}, others {b['others_pct']:.0f}%), {theirs}, others {p['others_pct']:.0f}%),"
             f" ratio {ratio:.2f}{noisy}"
         )
+        if spreads:
+            x = spreads[n - 1]
+            print(
+                f"         digest in {args.processes} processes {x['sent'] / x['seconds']:.0f}/s"
+                f" ({x['cpu_seconds'] / x['sent'] * 1000:.2f} ms CPU/email, others {x['others_pct']:.0f}%),"
+                f" ratio {x['sent'] / x['seconds'] / (p['sent'] / p['seconds']):.2f}"
+            )
     print(f"digest run ({args.small} members): {small['sent']} sent in {small['seconds']:.1f}s")
     print(
         f"memory: peak RSS {small['maxrss_mb']:.0f} MB at {args.small} members;"
@@ -709,6 +756,11 @@ def driver(args: argparse.Namespace) -> None:
     plain_cpu = median([p["cpu_seconds"] / p["sent"] * 1000 for _, p in rounds])
     print(f"RESULT digest_cpu_ms_per_email {digest_cpu:.2f}")
     print(f"RESULT plain_cpu_ms_per_email {plain_cpu:.2f}")
+    if spreads:
+        spread_rates = [x["sent"] / x["seconds"] for x in spreads]
+        spread_ratios = [r / p for r, p in zip(spread_rates, plain_rates, strict=True)]
+        print(f"RESULT digest_emails_per_s_{args.processes}proc {median(spread_rates):.0f}")
+        print(f"RESULT digest_ratio_{args.processes}proc {median(spread_ratios):.2f}")
     print(f"RESULT digest_emails_per_s_{args.small} {small['sent'] / small['seconds']:.0f}")
     print(f"RESULT digest_peak_mb_1k {small['maxrss_mb']:.0f}")
     print(f"RESULT digest_peak_mb_10k {big['maxrss_mb']:.0f}")
@@ -726,7 +778,10 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--shard", default="0/1", help=argparse.SUPPRESS)
     ap.add_argument(
-        "--processes", type=int, default=2, help="processes for the second digest run (--processes N), 0: none"
+        "--processes",
+        type=int,
+        default=2,
+        help="processes for the second digest run (--processes N), 0: none",
     )
     ap.add_argument(
         "--rounds", type=int, default=3, help="alternating digest/plain rounds (medians reported)"

@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from digest.window import chunks
-from forum.models import Notification, NotificationKind, ReadMark, ThreadRead
+from forum.models import Notification, ReadMark, ThreadRead
+from forum.notifications import list_mention_rows
 
 NOTIFICATION_COLUMNS = (
     "id", "user_id", "kind", "created_at", "read_at", "post_id", "thread_id", "post__number",
@@ -44,13 +45,12 @@ def _normal(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def mention_rows(user_ids: list[int], start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Mentions of these members written in [start, end), still visible and not yet read."""
-    found = []
+    """Mentions of these members written in [start, end), still visible (the forum's own query,
+    forum.notifications.list_mention_rows). Those already opened on the site are left out by the
+    composer, from read_notifications."""
+    found: list[dict[str, Any]] = []
     for ids in chunks(user_ids):
-        rows = await Notification.filter(
-            user_id__in=ids, kind=NotificationKind.MENTION, created_at__gte=start, created_at__lt=end
-        ).values(*NOTIFICATION_COLUMNS)
-        found += [n for n in map(_normal, rows) if n["visible"] and not n["read"]]
+        found += await list_mention_rows(ids, start, end)
     return found
 
 

@@ -1,9 +1,11 @@
 """The outbox: queue an email once (by key), deliver due emails with claims, retry with backoff.
 
-Delivery never holds a transaction open while talking to SMTP. A row is claimed with a
-conditional UPDATE (only one runner wins), sent, then marked sent. If the process dies between
-the send and the mark, the claim expires and the email is sent again with the same Message-ID:
-the one window SMTP leaves open, kept as short as a single UPDATE.
+Delivery never holds a transaction open while talking to SMTP. Rows are claimed a batch at a time
+with one conditional UPDATE stamped with the pass's own token (only one runner wins each row),
+sent, then marked sent. If the process dies between the send and the mark, the claim expires and
+the email is sent again with the same Message-ID: the one window SMTP leaves open, kept short (the
+mark is written within SentMarks.FLUSH_SECONDS). A message's content lives in OutboxBody, apart
+from the state row that delivery updates, and is sent as bytes built once (digest/mime.py).
 """
 
 from __future__ import annotations
