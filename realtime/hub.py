@@ -99,8 +99,10 @@ class Connection:
             waiter.set_result(None)
 
     async def put(self, text: str) -> None:
-        """For the connection's own catch-up: waits for room instead of overflowing."""
-        while len(self._out) >= self.limits.queue_frames and not self.overflowed:
+        """For the connection's own catch-up: waits for room instead of overflowing. Catch-up
+        fills at most half the queue, so the live frames that arrive meanwhile (presence, other
+        rooms, replies) still fit: a reader that is merely busy is not cut off by its own history."""
+        while len(self._out) >= max(1, self.limits.queue_frames // 2) and not self.overflowed:
             self._space.clear()
             await self._space.wait()
         self.offer(text)
