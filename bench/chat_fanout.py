@@ -8,12 +8,14 @@ Variants (--variants, in this order by default):
   bare             websockets.asyncio serve + broadcast() (the physical limit, like
                    /work/shared/bench/limit_ws.py), its own process, uvloop, no compression.
   convene          a real Convene server: uvicorn on convene.app:create_app_from_env, 1 worker,
-                   127.0.0.1, fresh SQLite, --ws-per-message-deflate false.
-  convene-deflate  the same server with --ws-per-message-deflate true: what `convene serve` runs
-                   (its uvicorn.Config passes no ws options, so uvicorn's default True applies).
+                   127.0.0.1, fresh SQLite, --ws-per-message-deflate false: what `convene serve`
+                   runs by default (CONVENE_WS_COMPRESSION=off; create_app freezes start-up
+                   objects out of the garbage collector and raises the gen-0 threshold).
+  convene-deflate  the same server with --ws-per-message-deflate true (CONVENE_WS_COMPRESSION=on).
   bare-deflate     the bare server with permessage-deflate, the fair peer of convene-deflate.
-  convene-gc       `convene` with the garbage collector tuned by the launcher (gc.freeze() after
-                   import, gen-0 threshold --gc-threshold): shows what full collections cost.
+  convene-gc       `convene` started by a launcher that also freezes after importing the app, with
+                   gen-0 threshold --gc-threshold (not in the default variants: create_app now
+                   does the same itself).
 
 Every variant: N subscribers (default 1000) connect with the same light raw client (asyncio.Protocol;
 handshake with Cookie and Origin, offers permessage-deflate like a browser and inflates when the
@@ -42,7 +44,7 @@ Runs with the project's venv (/work/main/.venv; re-executes itself into it), loo
 RLIMIT_NOFILE, every phase bounded by messages/rate + --grace seconds. About 4 minutes in all.
 
   python bench/chat_fanout.py [--clients 1000] [--messages 200] [--rates 20,50,0] [--size 100]
-                              [--variants bare,convene,convene-deflate,bare-deflate,convene-gc]
+                              [--variants bare,convene,convene-deflate,bare-deflate]
                               [--senders K] [--wait-quiet 300] [--profile DIR] [--overlay DIR]
 
 This host is shared: each phase reports the CPU other processes used meanwhile ("others", flagged
@@ -1039,7 +1041,7 @@ def main() -> None:
     ap.add_argument("--rates", default="20,50,0", help="comma list of msgs/s; 0 = burst")
     ap.add_argument("--size", type=int, default=100, help="chat message body length in characters (min ~40)")
     ap.add_argument("--grace", type=float, default=20, help="seconds to wait for stragglers per phase")
-    ap.add_argument("--variants", default="bare,convene,convene-deflate,bare-deflate,convene-gc")
+    ap.add_argument("--variants", default="bare,convene,convene-deflate,bare-deflate")
     ap.add_argument("--gc-threshold", type=int, default=50_000, help="convene-gc: gen-0 threshold")
     ap.add_argument("--senders", type=int, default=0, help="Convene sender connections (0 = messages/20)")
     ap.add_argument(

@@ -185,7 +185,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 
     if args.workers == 1:
         app = create_app(settings, run_migrations=False)
-        config = uvicorn.Config(app, host=args.host, port=args.port, lifespan="on", log_level=args.log_level)
+        config = uvicorn.Config(
+            app,
+            host=args.host,
+            port=args.port,
+            lifespan="on",
+            log_level=args.log_level,
+            ws_per_message_deflate=settings.ws_compression,
+        )
         uvicorn.Server(config).run()
         return 0
     # Worker processes read the settings from the environment themselves; hand them the
@@ -199,6 +206,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         workers=args.workers,
         lifespan="on",
         log_level=args.log_level,
+        ws_per_message_deflate=settings.ws_compression,
     )
     return 0
 

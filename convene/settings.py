@@ -24,6 +24,17 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be on or off (1/0, true/false, yes/no), not {raw!r}")
+
+
 def _load_or_create_secret(data_dir: Path) -> str:
     """Generate the secret key once and keep it beside the data, readable only by us."""
     path = data_dir / "secret_key"
@@ -54,6 +65,9 @@ class Settings:
     ws_queue_frames: int = 512
     ws_rate_per_second: float = 10.0
     ws_rate_burst: int = 30
+    # permessage-deflate on /ws. Off: chat frames are small (a few hundred bytes) and compressing
+    # each one for each of a room's subscribers costs most of a fan-out's CPU (bench/chat_fanout.py).
+    ws_compression: bool = False
     site_name: str = "Convene"
     registration_mode: str = "approval"
     default_locale: str = "en"
@@ -107,6 +121,7 @@ class Settings:
             ws_queue_frames=_int(env, "CONVENE_WS_QUEUE_FRAMES", cls.ws_queue_frames),
             ws_rate_per_second=float(_int(env, "CONVENE_WS_RATE_PER_SECOND", int(cls.ws_rate_per_second))),
             ws_rate_burst=_int(env, "CONVENE_WS_RATE_BURST", cls.ws_rate_burst),
+            ws_compression=_bool(env, "CONVENE_WS_COMPRESSION", cls.ws_compression),
             site_name=env.get("CONVENE_SITE_NAME", cls.site_name),
             registration_mode=env.get("CONVENE_REGISTRATION_MODE", cls.registration_mode),
             default_locale=env.get("CONVENE_DEFAULT_LOCALE", cls.default_locale),

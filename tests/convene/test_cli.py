@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import stat
@@ -189,9 +190,29 @@ def test_a_second_demo_seed_has_a_new_password(tmp_path, migrated):
     assert (one / "demo-logins.txt").read_text() != (two / "demo-logins.txt").read_text()
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_serve_with_demo_runs_the_site(tmp_path, data, workers):
+async def ws_extensions(url: str, password: str) -> str:
+    """Sign in as the demo member and open /ws offering permessage-deflate, as browsers do: the
+    extensions header of the server's answer says whether compression was accepted."""
+    import websockets
+
+    async with Browserish(url) as browser:
+        await browser.get("/login")
+        r = await browser.post_form("/login", {"email": MEMBER, "password": password})
+        assert r.status_code == 303, r.text
+        cookie = f"convene_session={browser.http.cookies['convene_session']}"
+    ws_url = url.replace("http://", "ws://") + "/ws"
+    async with websockets.connect(
+        ws_url, origin=url, additional_headers={"Cookie": cookie}, compression="deflate"
+    ) as ws:
+        return ws.response.headers.get("Sec-WebSocket-Extensions", "")
+
+
+@pytest.mark.parametrize(("workers", "compression"), [(1, ""), (2, "on")])
+def test_serve_with_demo_runs_the_site(tmp_path, data, workers, compression):
     port = free_port()
+    env = cli_env(data)
+    if compression:
+        env["CONVENE_WS_COMPRESSION"] = compression
     process = subprocess.Popen(
         [
             str(CONVENE),
@@ -204,7 +225,7 @@ def test_serve_with_demo_runs_the_site(tmp_path, data, workers):
             "--log-level",
             "warning",
         ],
-        env=cli_env(data),
+        env=env,
         cwd=tmp_path,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -230,6 +251,14 @@ def test_serve_with_demo_runs_the_site(tmp_path, data, workers):
         page = httpx.get(f"{url}/g/reception-and-integration", timeout=10)
         assert page.status_code == 200
         assert "Language course waiting times" in page.text
+        password = next(
+            line.split(":", 1)[1].strip()
+            for line in (data / "demo-logins.txt").read_text().splitlines()
+            if line.startswith("password:")
+        )
+        # WebSocket compression is off unless CONVENE_WS_COMPRESSION turns it on.
+        extensions = asyncio.run(ws_extensions(url, password))
+        assert ("permessage-deflate" in extensions) == bool(compression), extensions
     finally:
         process.terminate()
         out, err = process.communicate(timeout=30)
