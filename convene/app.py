@@ -37,6 +37,7 @@ from forum.notifications import NotificationCountMiddleware
 from library.forms import upload_body_limit
 from members.sessions import ConveneAuthBackend
 from realtime.backplane import backplane_from_url
+from realtime.fastpath import RawSendMiddleware
 from realtime.hub import Hub, Limits
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -134,6 +135,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations
     app = Starlette(
         routes=collect_routes(),
         middleware=[
+            # Outermost: keeps the server's own send for /ws's direct fan-out (realtime/fastpath.py).
+            Middleware(RawSendMiddleware),
             Middleware(DBContextMiddleware),
             Middleware(SecurityHeadersMiddleware),
             Middleware(

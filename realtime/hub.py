@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from realtime.backplane import Backplane
+from realtime.fastpath import DirectWriter, text_frame
 
 _ids = itertools.count(1)
 
@@ -62,6 +63,8 @@ class Connection:
     send_text: Callable[[str], Awaitable[None]]
     close: Callable[[int, str], Awaitable[None]]
     limits: Limits
+    # Writes a prebuilt frame straight to the transport when it can (realtime/fastpath.py).
+    direct: DirectWriter | None = None
     id: int = field(default_factory=lambda: next(_ids))
     rooms: set[str] = field(default_factory=set)
     # room -> access scope it was granted under (e.g. "group:5" for that group's chat and threads)
@@ -77,6 +80,7 @@ class Connection:
     # room's fan-out wakes every listener's writer for every frame, so this is the hottest path.
     _waiter: asyncio.Future[None] | None = field(default=None, init=False, repr=False)
     _space: asyncio.Event = field(default_factory=asyncio.Event)
+    _sending: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.bucket = TokenBucket(self.limits.rate_per_second, self.limits.rate_burst)
@@ -85,10 +89,15 @@ class Connection:
     def queued(self) -> int:
         return len(self._out)
 
-    def offer(self, text: str) -> None:
-        """Never blocks: a client too slow to keep up is cut off and catches up on reconnect."""
+    def offer(self, text: str, wire: bytes | None = None) -> None:
+        """Never blocks: a client too slow to keep up is cut off and catches up on reconnect.
+        `wire` is the frame already built for the direct path (one per event, for every listener)."""
         if self.overflowed:
             return
+        # Straight to the transport when nothing is queued or being sent ahead of this frame.
+        if self.direct is not None and not self._out and not self._sending:
+            if self.direct(text_frame(text) if wire is None else wire):
+                return
         if len(self._out) >= self.limits.queue_frames:
             # What is already queued is a gap-free prefix: the writer sends it, then closes.
             self.overflowed = True
@@ -107,7 +116,7 @@ class Connection:
             await self._space.wait()
         self.offer(text)
 
-    def offer_seq(self, room: str, seq: int, text: str) -> None:
+    def offer_seq(self, room: str, seq: int, text: str, wire: bytes | None = None) -> None:
         buffered = self.catching_up.get(room)
         if buffered is not None:
             buffered.append((seq, text))
@@ -115,7 +124,7 @@ class Connection:
         if seq <= self.seqs.get(room, 0):
             return  # already sent (history and live overlap)
         self.seqs[room] = seq
-        self.offer(text)
+        self.offer(text, wire)
 
     async def writer(self) -> None:
         loop = asyncio.get_running_loop()
@@ -131,7 +140,11 @@ class Connection:
                     self._waiter = None
             text = self._out.popleft()
             self._space.set()
-            await self.send_text(text)
+            self._sending = True
+            try:
+                await self.send_text(text)
+            finally:
+                self._sending = False
 
 
 class Hub:
@@ -181,14 +194,15 @@ class Hub:
         listeners = self.rooms.get(room)
         if not listeners:
             return
-        text = encode(frame)  # serialised once, whatever the number of listeners
+        text = encode(frame)  # serialised and framed once, whatever the number of listeners
+        wire = text_frame(text)
         seq = frame.get("seq")
         if seq is None:
             for conn in listeners:
-                conn.offer(text)
+                conn.offer(text, wire)
         else:
             for conn in listeners:
-                conn.offer_seq(room, seq, text)
+                conn.offer_seq(room, seq, text, wire)
 
     # -- membership of rooms ---------------------------------------------------------------
     def register(self, conn: Connection) -> None:

@@ -20,6 +20,7 @@ from convene.api import api, json_response
 from convene.errors import ConveneError, NotFound
 from convene.security import origin_allowed
 from realtime import service
+from realtime.fastpath import direct_writer
 from realtime.hub import Connection, Hub, encode
 
 HISTORY_LIMIT = 500
@@ -199,6 +200,7 @@ async def ws_endpoint(ws: WebSocket) -> None:
         send_text=ws.send_text,
         close=close,
         limits=hub.limits,
+        direct=direct_writer(ws.scope),
     )
     hub.register(conn)
     session = Session(ws, hub, conn)

@@ -228,8 +228,14 @@ async def test_slow_client_is_cut_off_without_delaying_others(tmp_path, smtp):
     from tests.conftest import start_server
     from tests.realtime.conftest import make_chat_group
 
-    # A private server whose flood limit lets one sender post quickly; queue as in production.
-    live = start_server(tmp_path, ws_rate_per_second=10_000.0, ws_rate_burst=10_000, ws_queue_frames=64)
+    # A private server whose flood limit lets one sender post quickly, with a short queue. With
+    # compression on, the fast reader (which offers permessage-deflate) gets its ~4 KB frames
+    # compressed through the ASGI path and keeps up although it shares this process with the server;
+    # the stalled reader offers no compression, so its frames take the direct path
+    # (realtime/fastpath.py) until its transport pauses, then the queue, then 4008.
+    live = start_server(
+        tmp_path, ws_rate_per_second=10_000.0, ws_rate_burst=10_000, ws_queue_frames=64, ws_compression=True
+    )
     try:
         await _slow_client_scenario(live, await make_chat_group(live))
     finally:
@@ -294,6 +300,8 @@ async def _slow_client_scenario(live, chat):
     slow = StalledReader(live, await session_token(live, a))
     slow.send(type="subscribe", room=chat.room, since=0)
     slow.read_until(lambda: any(f["type"] == "subscribed" for f in slow.frames))
+    stalled = [c for c in list(live.app.state.hub.connections) if c.user_id == a.id]
+    assert len(stalled) == 1 and stalled[0].direct is not None  # no compression offered: direct path
     fast = await connect(live, await session_token(live, b))
     await subscribed(fast, chat.room)
     sender = await connect(live, await session_token(live, chat.moderator))
