@@ -7,9 +7,10 @@ service keeps it current inside the same transaction as the change (`index_resou
 decided afterwards by the same visibility filter as browsing (library/browse.py), so the index
 never needs to know about groups.
 
-The table is created by `migrate_search_forward` (for a RunPython migration, like forum's
-0002_search) and, until such a migration exists on a database, on first use: `ensure_schema`
-creates it and fills it from the resources table if it is missing.
+The table is created and filled from the resources already there by the migration
+library/0002_search (RunPython `migrate_search_forward`, like forum's 0002_search). A database
+upgraded from a release without that migration may already hold the table, made on first use:
+`IF NOT EXISTS` and the rebuild make the migration safe there too.
 
 PostgreSQL has no FTS5: there the words are matched with ILIKE on title, description, publisher
 and tags (library/browse.py), which is correct if not fast; a large site can add a tsvector.
@@ -37,7 +38,6 @@ _MATCH_SQL = (
     "SELECT rowid AS id FROM resource_search WHERE resource_search MATCH ?"  # noqa: S608
     f" ORDER BY bm25(resource_search, {TITLE_WEIGHT}, {BODY_WEIGHT}) LIMIT {MAX_HITS}"
 )
-_ready: set[str] = set()
 
 
 def _connection(using_db: Any = None) -> Any:
@@ -85,30 +85,11 @@ async def _rebuild(conn: Any, batch: int = 500) -> int:
         last_id = rows[-1]["id"]
 
 
-async def ensure_schema(conn: Any = None) -> None:
-    """Create and fill the search table if this database does not have it yet (idempotent)."""
-    conn = _connection(conn)
-    if not is_sqlite(conn):
-        return
-    key = str(getattr(conn, "filename", id(conn)))
-    if key in _ready:
-        return
-    found = await conn.execute_query_dict(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'resource_search'"
-    )
-    if not found:
-        for statement in SEARCH_SCHEMA_SQL:
-            await conn.execute_script(statement)
-        await _rebuild(conn)
-    _ready.add(key)
-
-
 async def index_resource(resource: Any, *, using_db: Any = None) -> None:
     """(Re-)index one resource from its stored fields; call inside the transaction that wrote it."""
     conn = _connection(using_db)
     if not is_sqlite(conn):
         return
-    await ensure_schema(conn)
     title, body = _document(
         {
             "title": resource.title,
@@ -128,7 +109,6 @@ async def unindex_resource(resource_id: int, *, using_db: Any = None) -> None:
     conn = _connection(using_db)
     if not is_sqlite(conn):
         return
-    await ensure_schema(conn)
     await conn.execute_query("DELETE FROM resource_search WHERE rowid = ?", [resource_id])
 
 
@@ -141,7 +121,6 @@ async def matching_ids(text: str) -> list[int] | None:
     match = fts5_query(text)
     if match is None:
         return []
-    await ensure_schema(conn)
     rows = await conn.execute_query_dict(_MATCH_SQL, [match])
     return [row["id"] for row in rows]
 
