@@ -18,13 +18,14 @@ from starlette.staticfiles import StaticFiles
 
 from convene import __version__
 from convene.clock import Clock, SystemClock
-from convene.db import DBContextMiddleware, open_db
+from convene.db import DBContextMiddleware, current_db, open_db
 from convene.errors import (
     ConveneError,
     handle_convene_error,
     handle_http_exception,
     handle_server_error,
 )
+from convene.lease import JobLease
 from convene.mail import mailer_from_url
 from convene.scheduler import Scheduler
 from convene.security import Passwords, RequestGuard, SecurityHeadersMiddleware
@@ -103,7 +104,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations
         )
         # Repeated permanent refusals mark a member's address failing (digest/health.py).
         app.state.outbox.on_permanent_failure.append(failure_hook(clock))
-        app.state.scheduler = Scheduler(settings.scheduler_interval)
+        # Of several worker processes, one runs the scheduled jobs at a time (convene/lease.py).
+        lease = JobLease(clock, max(120.0, 4 * settings.scheduler_interval))
+        app.state.scheduler = Scheduler(settings.scheduler_interval, lease=lease)
         for name, job in scheduled_jobs(app):
             app.state.scheduler.add(name, job)
         limits = Limits(
@@ -126,7 +129,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations
                 app.state.scheduler.start()
                 yield
         finally:
-            await app.state.scheduler.stop()
+            with current_db(app.state.db):  # stopping gives the scheduler lease back, in the database
+                await app.state.scheduler.stop()
             await app.state.outbox.wait_idle()
             await app.state.hub.stop()
             await app.state.mailer.close()
