@@ -59,6 +59,9 @@ class Membership(Model):
     class Meta:
         table = "memberships"
         unique_together = (("group", "user"),)
+        # "Which groups is this member in?" (every signed-in page: the notification count's
+        # readable-groups subquery; the group list): without it SQLite scans every membership.
+        indexes = (("user_id", "status"),)
 
 
 class Thread(Model):
