@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import tempfile
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
@@ -132,44 +133,40 @@ class RequestGuard:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, 413, "too_large", _too_large(limit))
             return
-        body = bytearray()
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body.extend(message.get("body", b""))
-            more = message.get("more_body", False)
-            if len(body) > limit:
-                if more:
-                    await _drain(receive, limit)
-                await self._refuse(scope, receive, send, 413, "too_large", _too_large(limit))
-                return
+        # Small bodies stay in memory; a large one (a library upload) spills to a temporary file,
+        # so a 25 MB upload does not hold 25 MB of memory while it is checked and handed on.
+        body = SpooledBody()
+        try:
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                body.write(message.get("body", b""))
+                more = message.get("more_body", False)
+                if body.size > limit:
+                    if more:
+                        await _drain(receive, limit)
+                    await self._refuse(scope, receive, send, 413, "too_large", _too_large(limit))
+                    return
 
-        if not self.csrf_exempt(scope["path"]) and not self._is_token_auth(scope):
-            sent = _header(scope, CSRF_HEADER.encode()) or await self._form_token(scope, bytes(body))
-            if not sent or not hmac.compare_digest(sent, csrf_cookie):
-                await self._refuse(
-                    scope,
-                    receive,
-                    send,
-                    403,
-                    "csrf",
-                    "This form has expired or did not come from this site. "
-                    "Please reload the page and try again.",
-                )
-                return
+            if not self.csrf_exempt(scope["path"]) and not self._is_token_auth(scope):
+                sent = _header(scope, CSRF_HEADER.encode()) or await self._form_token(scope, body)
+                if not sent or not hmac.compare_digest(sent, csrf_cookie):
+                    await self._refuse(
+                        scope,
+                        receive,
+                        send,
+                        403,
+                        "csrf",
+                        "This form has expired or did not come from this site. "
+                        "Please reload the page and try again.",
+                    )
+                    return
 
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": bytes(body), "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+            await self.app(scope, body.replayer(receive), send)
+        finally:
+            body.close()
 
     @staticmethod
     def _is_token_auth(scope: Scope) -> bool:
@@ -177,22 +174,13 @@ class RequestGuard:
         return auth.lower().startswith("bearer ")
 
     @staticmethod
-    async def _form_token(scope: Scope, body: bytes) -> str | None:
+    async def _form_token(scope: Scope, body: SpooledBody) -> str | None:
         ctype = (_header(scope, b"content-type") or "").lower()
         if ctype.startswith("application/x-www-form-urlencoded"):
-            values = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD)
+            values = parse_qs(body.read_all().decode("utf-8", "replace")).get(CSRF_FIELD)
             return values[0] if values else None
         if ctype.startswith("multipart/form-data"):
-            sent = False
-
-            async def once() -> Message:
-                nonlocal sent
-                if sent:
-                    return {"type": "http.disconnect"}
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-
-            request = Request(scope, once)
+            request = Request(scope, body.replayer(None))
             try:
                 form = await request.form()
                 value = form.get(CSRF_FIELD)
@@ -223,6 +211,49 @@ class RequestGuard:
         if status == 413:
             response.headers["connection"] = "close"
         await response(scope, receive, send)
+
+
+class SpooledBody:
+    """A request body read once and replayed (to the CSRF check, then to the app): in memory up to
+    SPOOL_BYTES, in a temporary file beyond."""
+
+    SPOOL_BYTES = 1024 * 1024
+    CHUNK = 64 * 1024
+
+    def __init__(self) -> None:
+        self.file = tempfile.SpooledTemporaryFile(max_size=self.SPOOL_BYTES)  # noqa: SIM115  closed in close()
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        if data:
+            self.file.write(data)
+            self.size += len(data)
+
+    def read_all(self) -> bytes:
+        self.file.seek(0)
+        return self.file.read()
+
+    def replayer(self, receive: Receive | None) -> Receive:
+        """A `receive` that hands the body over again in chunks, then defers to the real one (or,
+        without one, reports a disconnect)."""
+        self.file.seek(0)
+        done = False
+        position = 0
+
+        async def replay() -> Message:
+            nonlocal done, position
+            if done:
+                return await receive() if receive is not None else {"type": "http.disconnect"}
+            self.file.seek(position)
+            chunk = self.file.read(self.CHUNK)
+            position += len(chunk)
+            done = position >= self.size
+            return {"type": "http.request", "body": chunk, "more_body": not done}
+
+        return replay
+
+    def close(self) -> None:
+        self.file.close()
 
 
 async def _drain(receive: Receive, budget: int) -> None:
