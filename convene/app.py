@@ -37,7 +37,7 @@ from digest.routes_unsubscribe import is_unsubscribe_path
 from forum.notifications import NotificationCountMiddleware
 from library.forms import upload_body_limit
 from members.sessions import ConveneAuthBackend
-from realtime.backplane import backplane_from_url
+from realtime.backplane import backplane_from_url, site_namespace
 from realtime.fastpath import RawSendMiddleware
 from realtime.hub import Hub, Limits
 
@@ -89,6 +89,8 @@ def scheduled_jobs(app: Starlette) -> list[tuple[str, Any]]:
 def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations: bool = True) -> Starlette:
     settings = settings.resolved()
     clock = clock or SystemClock()
+    # Built here, not at start-up: a malformed CONVENE_BACKPLANE_URL is a ConfigError before serving.
+    backplane = backplane_from_url(settings.backplane_url, site_namespace(settings.database_url))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -115,7 +117,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations
             rate_per_second=settings.ws_rate_per_second,
             rate_burst=settings.ws_rate_burst,
         )
-        app.state.hub = Hub(backplane_from_url(settings.backplane_url), limits)
+        app.state.hub = Hub(backplane, limits)
         await app.state.hub.start()
         # Everything loaded so far lives as long as the process: freeze it out of the garbage
         # collector's sight and collect less often. Measured (bench/chat_fanout.py): full

@@ -161,10 +161,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 
     from convene.app import create_app
     from convene.demo import demo_logins_path, read_demo_logins, seed_demo_if_empty
+    from realtime.backplane import backplane_from_url
 
     if args.workers < 1:
         raise CommandError("--workers must be 1 or more.")
     settings = _serve_settings(settings, args.host, args.port)
+    # Checked before migrating: a malformed CONVENE_BACKPLANE_URL stops here with a plain message
+    # rather than in each worker process's start-up.
+    backplane_from_url(settings.backplane_url)
 
     async def prepare() -> Any:
         return await seed_demo_if_empty(settings) if args.demo else None

@@ -157,7 +157,18 @@ class Hub:
         self._presence_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await self.backplane.start(self._on_backplane)
+        await self.backplane.start(self._on_backplane, self.resync)
+
+    def resync(self) -> None:
+        """The backplane was away: frames from other processes may have been missed, and an access
+        revocation published meanwhile may never arrive. Every subscription is dropped and its
+        client asked (`catchup`, as for a long gap) to subscribe again from the last seq it got:
+        subscribing checks access afresh and replays the gap from the room's log."""
+        for conn in list(self.connections):
+            for room in list(conn.rooms):
+                since = conn.seqs.get(room, 0)
+                self.unsubscribe(conn, room)
+                conn.offer(encode({"type": "catchup", "room": room, "since": since}))
 
     async def stop(self) -> None:
         if self._presence_task:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # THE test command (the README's, and CI's through .ci/run): on a fresh Debian machine with
 # Python 3.11+, set up .venv, install Convene with its test tools, Debian's Chromium (for the
-# browser tests) and PostgreSQL (for the PostgreSQL tests), then lint, check formatting and run
-# the whole test suite.
+# browser tests), PostgreSQL (for the PostgreSQL tests) and redis-server (for the Redis backplane
+# tests), then lint, check formatting and run the whole test suite.
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh tests/forum -x`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,10 +45,12 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download is not used); the
-# PostgreSQL tests start a private server from Debian's postgresql binaries (tests/pgserver.py).
+# PostgreSQL tests start a private server from Debian's postgresql binaries (tests/pgserver.py),
+# the Redis backplane tests one from Debian's redis-server (tests/redisserver.py).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_install "${missing[@]}"
 fi
