@@ -788,8 +788,8 @@ async def variant_convene(args, seeded: dict, data_dir: Path, name: str, state: 
         t0 = time.monotonic()
         trs = await connect_subs(args, port, "/ws", seeded["tokens"], seeded["room"], state["since"], shared)
         connect_s = time.monotonic() - t0
-        # Every join schedules a presence frame listing the whole room to the whole room: wait
-        # until those have stopped before timing anything.
+        # Joins are announced to the whole room in presence frames (who joined, a few a second):
+        # wait until those have stopped before timing anything.
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and time.monotonic_ns() - shared.last_presence < 1.5e9:
             await asyncio.sleep(0.1)

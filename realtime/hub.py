@@ -153,7 +153,8 @@ class Hub:
         self.limits = limits or Limits()
         self.rooms: dict[str, set[Connection]] = defaultdict(set)
         self.connections: set[Connection] = set()
-        self._presence_dirty: set[str] = set()
+        # room -> members who joined or left it since the last presence frame
+        self._presence_touched: dict[str, set[int]] = defaultdict(set)
         self._presence_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -231,7 +232,7 @@ class Hub:
         conn.seqs[room] = since
         conn.catching_up[room] = []
         self.rooms[room].add(conn)
-        self._mark_presence(room)
+        self._mark_presence(room, conn.user_id)
 
     async def finish_subscribe(self, conn: Connection, room: str, history: list[tuple[int, str]]) -> None:
         """Send the history, then whatever arrived live meanwhile, each seq once and in order."""
@@ -259,7 +260,7 @@ class Hub:
             listeners.discard(conn)
             if not listeners:
                 del self.rooms[room]
-        self._mark_presence(room)
+        self._mark_presence(room, conn.user_id)
 
     # -- presence (ephemeral, throttled) -----------------------------------------------------
     def present(self, room: str) -> list[dict[str, Any]]:
@@ -269,17 +270,27 @@ class Hub:
                 seen[conn.user_id] = conn.user_name
         return [{"id": uid, "name": name} for uid, name in sorted(seen.items())]
 
-    def _mark_presence(self, room: str) -> None:
-        self._presence_dirty.add(room)
+    def _mark_presence(self, room: str, user_id: int) -> None:
+        self._presence_touched[room].add(user_id)
         if self._presence_task is None or self._presence_task.done():
             self._presence_task = asyncio.get_running_loop().create_task(self._flush_presence())
 
     async def _flush_presence(self) -> None:
-        # Coalesce joins and leaves into at most a few presence frames per second per room.
+        """Coalesce joins and leaves into at most a few presence frames per second per room. A frame
+        carries only the members who joined or left since the last one, each with where they are
+        now (`joined` with their name, or `left`): a client holding any earlier snapshot (the list
+        in `subscribed`) is exact after applying it, and a room of a thousand reconnecting members
+        is not sent its whole list a thousand times."""
         await asyncio.sleep(0.25)
-        dirty, self._presence_dirty = self._presence_dirty, set()
-        for room in dirty:
-            self._deliver(room, {"type": "presence", "room": room, "members": self.present(room)})
+        touched, self._presence_touched = self._presence_touched, defaultdict(set)
+        for room, users in touched.items():
+            here: dict[int, str] = {}
+            for conn in self.rooms.get(room, ()):
+                if conn.user_id in users and not conn.hide_presence:
+                    here[conn.user_id] = conn.user_name
+            joined = [{"id": uid, "name": name} for uid, name in sorted(here.items())]
+            left = sorted(users - here.keys())
+            self._deliver(room, {"type": "presence", "room": room, "joined": joined, "left": left})
 
     async def typing(self, conn: Connection, room: str) -> bool:
         now = time.monotonic()

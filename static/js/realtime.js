@@ -102,7 +102,7 @@
       if (f.type === "subscribed" && room) { setState(room.el.dataset.liveText, "live"); presence(room, f.presence); }
       else if (f.type === "event" && room) onEvent(room, f);
       else if (f.type === "ack" && f.key) { delete pending[f.key]; saveDrafts(); }
-      else if (f.type === "presence" && room) presence(room, f.members);
+      else if (f.type === "presence" && room) presenceChange(room, f);
       else if (f.type === "typing" && room) typing(room, f.user);
       else if (f.type === "catchup" && room) send({type: "subscribe", room: f.room, since: room.last});
       else if (f.type === "unsubscribed" && room && f.reason === "access_removed") { setState(room.el.dataset.removedText, "off"); delete rooms[f.room]; }
@@ -116,11 +116,25 @@
     };
   }
 
+  // The list on subscribing, then only who joined or left (applied to whatever we hold).
   function presence(room, members) {
+    room.present = {};
+    (members || []).forEach(function (m) { room.present[m.id] = m.name; });
+    drawPresence(room);
+  }
+  function presenceChange(room, f) {
+    room.present = room.present || {};
+    (f.left || []).forEach(function (id) { delete room.present[id]; });
+    (f.joined || []).forEach(function (m) { room.present[m.id] = m.name; });
+    drawPresence(room);
+  }
+  function drawPresence(room) {
     var ul = $(room.el, "[data-presence]");
-    if (!ul || !members) return;
+    if (!ul) return;
     ul.textContent = "";
-    members.forEach(function (m) { var li = document.createElement("li"); li.textContent = m.name; ul.appendChild(li); });
+    Object.keys(room.present).sort(function (a, b) { return a - b; }).forEach(function (id) {
+      var li = document.createElement("li"); li.textContent = room.present[id]; ul.appendChild(li);
+    });
   }
   var typingTimers = {};
   function typing(room, user) {

@@ -415,6 +415,20 @@ async def test_presence_lists_members_here_except_those_who_hide(live, chat):
     names = {m["name"] for m in sub["presence"]}
     assert a.name in names and b.name not in names
 
+    # Later changes come as deltas: who joined (with a name) or left, never the whole list again.
+    c = chat.moderator
+    cc = await connect(live, await session_token(live, c))
+    await subscribed(cc, chat.room)
+    change = await ca.expect(type="presence", room=chat.room)
+    while c.id not in {m["id"] for m in change["joined"]}:  # a's own arrival may come first
+        change = await ca.expect(type="presence", room=chat.room)
+    assert {"id": c.id, "name": c.name} in change["joined"] and "members" not in change
+    assert {m["id"] for m in change["joined"]} <= {a.id, c.id}  # only who changed; b hides
+    await cc.close()
+    gone = await ca.expect(type="presence", room=chat.room)
+    assert gone == {"type": "presence", "room": chat.room, "joined": [], "left": [c.id]}
+    ca.pending = [f for f in ca.pending if f["type"] != "presence"]
+
     # Typing is shown to others, and throttled.
     await ca.send(type="typing", room=chat.room)
     typing = await cb.expect(type="typing", room=chat.room)
