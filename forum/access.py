@@ -15,8 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
+from convene.db import Statement, model_from_row
 from convene.errors import Conflict, ConveneError, Forbidden, NotAuthenticated, NotFound
 from forum.models import Group, GroupRole, Membership, MembershipStatus, Visibility
 from members.models import Role, User, UserStatus
@@ -43,7 +45,9 @@ def effective_actor(user: Any) -> User | None:
 
 @dataclass(frozen=True)
 class GroupAccess:
-    """A viewer's standing in one group, looked up once per request."""
+    """A viewer's standing in one group, looked up once per request. A snapshot: the yes/no
+    answers (`can_*`) are worked out the first time they are asked and kept, since a page asks
+    some of them for every post it shows."""
 
     actor: User | None
     group: Group
@@ -77,23 +81,23 @@ class GroupAccess:
             raise error
         return self
 
-    @property
+    @cached_property
     def can_see(self) -> bool:
         return self.allows(Need.SEE)
 
-    @property
+    @cached_property
     def can_read(self) -> bool:
         return self.allows(Need.READ)
 
-    @property
+    @cached_property
     def can_see_members(self) -> bool:
         return self.allows(Need.MEMBERS)
 
-    @property
+    @cached_property
     def can_post(self) -> bool:
         return self.allows(Need.POST)
 
-    @property
+    @cached_property
     def can_moderate(self) -> bool:
         return self.allows(Need.MODERATE)
 
@@ -163,12 +167,39 @@ def check_thread_writable(access: GroupAccess, thread: Any, now: datetime) -> No
         raise error
 
 
+# Every group page, thread page and service call looks these up, so they are written out
+# (convene/db.py Statement): a membership, or a group by its address with the viewer's
+# membership in one read. A NULL user matches no membership: an anonymous visitor has none.
+_MEMBERSHIP = Statement(
+    """SELECT {m} FROM "memberships" m WHERE m."group_id" = ? AND m."user_id" = ?""",
+    columns={"m": Membership},
+)
+_GROUP_BY_SLUG = Statement(
+    """
+    SELECT {g}, {m} FROM "groups" g
+    LEFT JOIN "memberships" m ON m."group_id" = g."id" AND m."user_id" = ?
+    WHERE g."slug" = ?
+    """,
+    columns={"g": Group, "m": Membership},
+)
+
+
 async def get_access(viewer: Any, group: Group) -> GroupAccess:
     actor = effective_actor(viewer)
     membership = None
     if actor is not None:
-        membership = await Membership.get_or_none(group_id=group.id, user_id=actor.id)
+        membership = model_from_row(Membership, await _MEMBERSHIP.row(group.id, actor.id), "m")
     return GroupAccess(actor, group, membership)
+
+
+async def get_access_by_slug(viewer: Any, slug: str) -> GroupAccess | None:
+    """get_access for the group at an address (None if there is none), in one read."""
+    actor = effective_actor(viewer)
+    row = await _GROUP_BY_SLUG.row(actor.id if actor is not None else None, slug)
+    group = model_from_row(Group, row, "g")
+    if group is None:
+        return None
+    return GroupAccess(actor, group, model_from_row(Membership, row, "m"))
 
 
 async def check_can_see_group(viewer: Any, group: Group) -> GroupAccess:

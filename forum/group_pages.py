@@ -147,7 +147,7 @@ async def _group_page(
         )
     from realtime.pages import chat_panel_context  # the live chat is optional for the forum
 
-    chat = await chat_panel_context(request, access.group, can_read=access.can_read, can_post=access.can_post)
+    chat = await chat_panel_context(request, access)
     return render(
         request,
         "forum/group.html",

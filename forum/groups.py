@@ -20,7 +20,14 @@ from convene.api import validate
 from convene.clock import Clock
 from convene.errors import Conflict, Invalid, NotFound
 from convene.markup import render_markdown
-from forum.access import GroupAccess, Need, check_can_create_group, effective_actor, get_access
+from forum.access import (
+    GroupAccess,
+    Need,
+    check_can_create_group,
+    effective_actor,
+    get_access,
+    get_access_by_slug,
+)
 from forum.models import Group, GroupRole, Membership, MembershipStatus, Visibility
 from forum.schemas import GroupIn, GroupPatch, Pagination
 from members.audit import do_record_audit
@@ -173,10 +180,10 @@ async def do_update_group(
 
 async def get_group(viewer: Any, slug: str, need: Need = Need.SEE) -> GroupAccess:
     """Look a group up by its address and check the viewer may `need` it."""
-    group = await Group.get_or_none(slug=slug)
-    if group is None:
+    access = await get_access_by_slug(viewer, slug)
+    if access is None:
         raise NotFound()
-    return (await get_access(viewer, group)).require(need)
+    return access.require(need)
 
 
 async def list_groups(viewer: Any, *, page: int = 1) -> tuple[list[GroupAccess], Pagination]:

@@ -88,7 +88,8 @@ class Thread(Model):
 
     class Meta:
         table = "threads"
-        indexes = (("group_id", "last_post_at"),)
+        # A group's page: its pinned threads, then the others by latest activity (forum/threads.py).
+        indexes = (("group_id", "last_post_at"), ("group_id", "pinned_at"))
 
 
 class Post(Model):

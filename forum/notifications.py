@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tortoise.expressions import Q, RawSQL, Subquery
 
 from convene.clock import Clock
+from convene.db import Statement
 from convene.errors import NotAuthenticated, NotFound
 from convene.markup import plain_text
 from forum.access import GroupAccess, Need, effective_actor
@@ -127,12 +128,38 @@ def _actor(viewer: Any) -> User:
     return actor
 
 
+# The header's count on every page a member views: _readable written out, since Tortoise took
+# 1.4 ms to build this query and SQLite 0.05 ms to answer it (bench/pages.py).
+_COUNT_UNREAD = Statement("""
+    SELECT COUNT(*) AS "n" FROM "notifications" n
+    LEFT JOIN "threads" t ON t."id" = n."thread_id"
+    LEFT JOIN "posts" p ON p."id" = n."post_id"
+    LEFT JOIN "groups" g ON g."id" = t."group_id"
+    WHERE n."user_id" = ? AND n."read_at" IS NULL
+      AND t."deleted_at" IS NULL AND p."deleted_at" IS NULL AND p."hidden_at" IS NULL
+      AND (g."visibility" IN (?, ?) OR t."group_id" IN (
+          SELECT "group_id" FROM "memberships" WHERE "user_id" = ? AND "status" = ?))
+""")
+_COUNT_UNREAD_FOR_ADMIN = Statement("""
+    SELECT COUNT(*) AS "n" FROM "notifications" n
+    LEFT JOIN "threads" t ON t."id" = n."thread_id"
+    LEFT JOIN "posts" p ON p."id" = n."post_id"
+    WHERE n."user_id" = ? AND n."read_at" IS NULL
+      AND t."deleted_at" IS NULL AND p."deleted_at" IS NULL AND p."hidden_at" IS NULL
+""")
+
+
 async def count_unread_notifications(viewer: Any) -> int:
     """Unread notifications the member may still read: one COUNT query (the header shows it)."""
     actor = effective_actor(viewer)
     if actor is None:
         return 0
-    return await Notification.filter(user_id=actor.id, read_at=None).filter(_readable(actor)).count()
+    if actor.is_admin:
+        row = await _COUNT_UNREAD_FOR_ADMIN.row(actor.id)
+    else:
+        open_groups = (Visibility.PUBLIC.value, Visibility.MEMBERS.value)
+        row = await _COUNT_UNREAD.row(actor.id, *open_groups, actor.id, MembershipStatus.ACTIVE.value)
+    return int(row["n"]) if row else 0
 
 
 def _row(row: dict[str, Any]) -> dict[str, Any]:

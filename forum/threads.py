@@ -4,7 +4,9 @@ A post's Markdown is rendered to HTML once, here, at write time; pages only prin
 Post numbers are per thread (1 is the opening post). A reply's transaction starts by bumping the
 thread's counter, which takes the thread's write lock before the next number is read, so two
 replies at the same moment get consecutive numbers; the unique (thread, number) constraint is
-the backstop. Reads use `.values()` with joins: one query for a page of posts, never one per post.
+the backstop. Reads use `.values()` with joins: one query for a page of posts, never one per post;
+the reads of every thread and group page view are written out as SQL (convene/db.py Statement),
+with the same keys and values.
 """
 
 from __future__ import annotations
@@ -13,18 +15,26 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from tortoise.expressions import F, RawSQL
+from tortoise.expressions import F
 from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
 from convene.api import validate
 from convene.clock import Clock
+from convene.db import Statement, model_from_row
 from convene.errors import Conflict, Invalid, NotFound
-from forum.access import GroupAccess, Need, check_thread_writable, get_access, thread_refusal
+from forum.access import (
+    GroupAccess,
+    Need,
+    check_thread_writable,
+    effective_actor,
+    get_access,
+    thread_refusal,
+)
 from forum.editing import redact_deleted
 from forum.groups import list_readable_group_ids
 from forum.mentions import render_post
-from forum.models import Group, Post, Thread
+from forum.models import Group, Membership, Post, Thread
 from forum.moderation import redact_hidden
 from forum.notifications import do_notify_post
 from forum.schemas import Pagination, PostIn, ThreadIn
@@ -133,15 +143,84 @@ async def do_reply(
     return post
 
 
+# Hot reads, written out (convene/db.py Statement): Tortoise spent longer building these than
+# SQLite answering them. _THREAD is the thread with its group and author (as select_related
+# gives them) and the viewer's membership of the group (get_access), in one read.
+_THREAD = Statement(
+    """
+    SELECT {t}, {g}, {a}, {m} FROM "threads" t
+    JOIN "groups" g ON g."id" = t."group_id"
+    LEFT JOIN "users" a ON a."id" = t."author_id"
+    LEFT JOIN "memberships" m ON m."group_id" = t."group_id" AND m."user_id" = ?
+    WHERE t."id" = ?
+    """,
+    columns={"t": Thread, "g": Group, "a": User, "m": Membership},
+)
+# A page of posts in the order of writing, with the keys of POST_COLUMNS.
+_POSTS = Statement(
+    """
+    SELECT p."id", p."number", p."thread_id", p."parent_id", p."body_html", p."created_at",
+        p."author_id", a."username" AS "author__username", a."name" AS "author__name",
+        q."number" AS "parent__number", qa."name" AS "parent__author__name",
+        p."hidden_at", p."hide_reason",
+        p."deleted_at", p."deleted_by_id", p."delete_reason", p."edited_at", p."edit_count"
+    FROM "posts" p
+    LEFT JOIN "users" a ON a."id" = p."author_id"
+    LEFT JOIN "posts" q ON q."id" = p."parent_id"
+    LEFT JOIN "users" qa ON qa."id" = q."author_id"
+    WHERE p."thread_id" = ?
+    ORDER BY p."number" LIMIT ? OFFSET ?
+    """,
+    moments=("created_at", "hidden_at", "deleted_at", "edited_at"),
+)
+# A group's threads with the keys of THREAD_COLUMNS: the pinned ones (few), then a page of the
+# others by latest activity, which the (group_id, last_post_at) index gives in order: no sort
+# of every thread in the group, however many it has.
+_THREAD_MOMENTS = ("created_at", "last_post_at", "pinned_at", "locked_at", "closes_at", "deleted_at")
+_PINNED_THREADS = Statement(
+    """
+    SELECT t."id", t."group_id", t."title", t."created_at", t."last_post_at", t."post_count",
+        t."author_id", a."username" AS "author__username", a."name" AS "author__name",
+        g."slug" AS "group__slug", g."name" AS "group__name",
+        t."pinned_at", t."locked_at", t."closes_at", t."deleted_at"
+    FROM "threads" t
+    LEFT JOIN "users" a ON a."id" = t."author_id"
+    LEFT JOIN "groups" g ON g."id" = t."group_id"
+    WHERE t."group_id" = ? AND t."deleted_at" IS NULL AND t."pinned_at" IS NOT NULL
+    ORDER BY t."pinned_at" DESC, t."last_post_at" DESC, t."id" DESC
+    """,
+    moments=_THREAD_MOMENTS,
+)
+_LATEST_THREADS = Statement(
+    """
+    SELECT t."id", t."group_id", t."title", t."created_at", t."last_post_at", t."post_count",
+        t."author_id", a."username" AS "author__username", a."name" AS "author__name",
+        g."slug" AS "group__slug", g."name" AS "group__name",
+        t."pinned_at", t."locked_at", t."closes_at", t."deleted_at"
+    FROM "threads" t
+    LEFT JOIN "users" a ON a."id" = t."author_id"
+    LEFT JOIN "groups" g ON g."id" = t."group_id"
+    WHERE t."group_id" = ? AND t."deleted_at" IS NULL AND t."pinned_at" IS NULL
+    ORDER BY t."last_post_at" DESC, t."id" DESC LIMIT ? OFFSET ?
+    """,
+    moments=_THREAD_MOMENTS,
+)
+
+
 async def get_thread(
     viewer: Any, thread_id: int, slug: str | None = None, *, need: Need = Need.READ_THREAD
 ) -> tuple[GroupAccess, Thread]:
     """A thread the viewer may read (and, with need=POST, reply to). A thread they may not read
     does not exist, as far as they can tell; so does one asked for under another group's address."""
-    thread = await Thread.get_or_none(id=thread_id).select_related("group", "author")
-    if thread is None or (slug is not None and thread.group.slug != slug):
+    actor = effective_actor(viewer)
+    row = await _THREAD.row(actor.id if actor is not None else None, thread_id)
+    thread = model_from_row(Thread, row, "t")
+    group = model_from_row(Group, row, "g")
+    if thread is None or group is None or (slug is not None and group.slug != slug):
         raise NotFound()
-    access = (await get_access(viewer, thread.group)).require(Need.READ_THREAD)
+    thread.group = group
+    thread.author = model_from_row(User, row, "a")
+    access = GroupAccess(actor, group, model_from_row(Membership, row, "m")).require(Need.READ_THREAD)
     error = thread_refusal(access, thread, None, writing=False)  # deleted: moderators only
     if error is not None:
         raise error
@@ -155,15 +234,13 @@ async def list_group_threads(
     (thread_count counts the others). Each row says what is unread for the viewer."""
     access.require(Need.READ)
     pagination = Pagination.clamp(page, THREADS_PER_PAGE, access.group.thread_count)
-    rows = (
-        await Thread.filter(group_id=access.group.id, deleted_at=None)
-        # Raw CASE: a parameterised one gives PostgreSQL constants of unknown (text) type.
-        .annotate(pinned=RawSQL('CASE WHEN "threads"."pinned_at" IS NULL THEN 0 ELSE 1 END'))
-        .order_by("-pinned", "-pinned_at", "-last_post_at", "-id")
-        .offset(pagination.offset)
-        .limit(pagination.per_page)
-        .values(*THREAD_COLUMNS)
-    )
+    offset, per_page = pagination.offset, pagination.per_page
+    pinned = await _PINNED_THREADS.rows(access.group.id)
+    rows = pinned[offset : offset + per_page]
+    if len(rows) < per_page:
+        rows += await _LATEST_THREADS.rows(
+            access.group.id, per_page - len(rows), max(0, offset - len(pinned))
+        )
     return await annotate_unread(access.actor, rows), pagination
 
 
@@ -231,13 +308,16 @@ async def list_thread_posts(
     columns = (*POST_COLUMNS, "body") if with_source else POST_COLUMNS
     if view != THREADED:
         pagination = Pagination.clamp(page, POSTS_PER_PAGE, thread.post_count)
-        rows = (
-            await Post.filter(thread_id=thread.id)
-            .order_by("number")
-            .offset(pagination.offset)
-            .limit(pagination.per_page)
-            .values(*columns)
-        )
+        if with_source:
+            rows = (
+                await Post.filter(thread_id=thread.id)
+                .order_by("number")
+                .offset(pagination.offset)
+                .limit(pagination.per_page)
+                .values(*columns)
+            )
+        else:
+            rows = await _POSTS.rows(thread.id, pagination.per_page, pagination.offset)
         for row in rows:
             row["depth"] = 0
         return redact_deleted(

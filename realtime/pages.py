@@ -18,17 +18,20 @@ PANEL_MESSAGES = 30
 PAGE_MESSAGES = 100
 
 
-async def chat_panel_context(
-    request: Request, group: Any, *, can_read: bool, can_post: bool
-) -> dict[str, Any]:
+async def chat_panel_context(request: Request, access: Any) -> dict[str, Any]:
     """What the group page needs to show its live chat: recent messages, rendered on the server so
-    the page reads without JavaScript, and the seq the live client continues from."""
-    if not request.user.is_authenticated or not can_read:
+    the page reads without JavaScript, and the seq the live client continues from. `access` is
+    the viewer's standing in the group (forum.access.GroupAccess), looked up by the page."""
+    if not request.user.is_authenticated or not access.can_read:
         return {}
-    room = f"group:{group.id}"
-    messages = await service.list_messages(request.user, room, limit=PANEL_MESSAGES)
-    since = await service.get_last_seq(room)
-    return {"room": room, "messages": messages, "since": since, "can_post": can_post, "group": group}
+    room, messages, since = await service.list_group_panel(request.user, access, limit=PANEL_MESSAGES)
+    return {
+        "room": room,
+        "messages": messages,
+        "since": since,
+        "can_post": access.can_post,
+        "group": access.group,
+    }
 
 
 async def _group_access(request: Request) -> Any:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from convene.clock import Clock
+from convene.db import Statement, model_from_row
 from convene.errors import Forbidden, Invalid, NotAuthenticated, NotFound, RateLimited
 from convene.markup import render_markdown
 from realtime.models import ChatMessage, Mute, ReadMarker, Room, RoomEvent
@@ -37,11 +37,20 @@ async def check_can_read_room(viewer: Any, room: str) -> str:
     return await kind.scope(ident)
 
 
+# One statement: the UPDATE takes the row's write lock, so concurrent senders get consecutive numbers,
+# and RETURNING hands back the one this sender took (SQLite 3.35+, PostgreSQL).
+_NEXT_SEQ = Statement(
+    'UPDATE "rt_rooms" SET "last_seq" = "last_seq" + 1 WHERE "key" = ? RETURNING "last_seq"'
+)
+
+
 async def _next_seq(room: str, clock: Clock, conn: Any) -> int:
-    # The UPDATE takes the row's write lock, so concurrent senders get consecutive numbers.
-    await Room.get_or_create(key=room, defaults={"created_at": clock.now()}, using_db=conn)
-    await Room.filter(key=room).using_db(conn).update(last_seq=F("last_seq") + 1)
-    return (await Room.get(key=room).using_db(conn)).last_seq
+    """The room's next seq, inside the caller's transaction (`conn`, current there)."""
+    rows = await _NEXT_SEQ.rows(room)
+    if not rows:  # the room's first event: make its row, then number
+        await Room.get_or_create(key=room, defaults={"created_at": clock.now()}, using_db=conn)
+        rows = await _NEXT_SEQ.rows(room)
+    return int(rows[0]["last_seq"])
 
 
 async def _append(room: str, kind: str, clock: Clock, conn: Any, **fields: Any) -> RoomEvent:
@@ -202,6 +211,41 @@ async def list_room_log(viewer: Any, room: str, since: int, limit: int = 500) ->
     room, kind, ident = parse_room(room)
     await check_can_read_room(viewer, room)
     return await kind.history(room, ident, since, limit)
+
+
+# The chat panel on a group's page, shown on every view of the group by a member: written out
+# (convene/db.py Statement), as Tortoise took longer to build these reads than SQLite to answer.
+_RECENT_MESSAGES = Statement(
+    """
+    SELECT {m}, a."name" AS "author_name" FROM "rt_messages" m
+    LEFT JOIN "users" a ON a."id" = m."author_id"
+    WHERE m."room" = ? AND m."hidden_at" IS NULL AND m."deleted_at" IS NULL
+    ORDER BY m."seq" DESC LIMIT ?
+    """,
+    columns={"m": ChatMessage},
+)
+_LAST_SEQ = Statement("""SELECT "last_seq" FROM "rt_rooms" WHERE "key" = ?""")
+
+
+async def list_group_panel(viewer: Any, access: Any, *, limit: int) -> tuple[str, list[dict[str, Any]], int]:
+    """(room, its latest visible messages as list_messages gives them, its last seq) for the
+    chat panel on a group's page. `access` is the viewer's standing in the group, which the page
+    has looked up (forum.access.GroupAccess): the rule is check_can_read_room's for the group's
+    room, without looking the group and the membership up a second time."""
+    from forum.access import Need
+
+    _require_member(viewer)
+    access.require(Need.READ)
+    room = f"group:{access.group.id}"
+    rows = await _RECENT_MESSAGES.rows(room, max(1, min(limit, 200)))
+    messages = []
+    for row in reversed(rows):
+        message = model_from_row(ChatMessage, row, "m")
+        assert message is not None
+        frame = message_frame(room, message.seq, message, row["author_name"])
+        messages.append(frame["data"] | {"seq": message.seq})
+    last = await _LAST_SEQ.row(room)
+    return room, messages, last["last_seq"] if last else 0
 
 
 async def list_messages(
