@@ -177,8 +177,7 @@ _POSTS = Statement(
 # others by latest activity, which the (group_id, last_post_at) index gives in order: no sort
 # of every thread in the group, however many it has.
 _THREAD_MOMENTS = ("created_at", "last_post_at", "pinned_at", "locked_at", "closes_at", "deleted_at")
-_PINNED_THREADS = Statement(
-    """
+_GROUP_THREADS = """
     SELECT t."id", t."group_id", t."title", t."created_at", t."last_post_at", t."post_count",
         t."author_id", a."username" AS "author__username", a."name" AS "author__name",
         g."slug" AS "group__slug", g."name" AS "group__name",
@@ -186,23 +185,15 @@ _PINNED_THREADS = Statement(
     FROM "threads" t
     LEFT JOIN "users" a ON a."id" = t."author_id"
     LEFT JOIN "groups" g ON g."id" = t."group_id"
-    WHERE t."group_id" = ? AND t."deleted_at" IS NULL AND t."pinned_at" IS NOT NULL
-    ORDER BY t."pinned_at" DESC, t."last_post_at" DESC, t."id" DESC
-    """,
+    WHERE t."group_id" = ? AND t."deleted_at" IS NULL AND t."pinned_at" IS {pinned}
+    """
+_PINNED_THREADS = Statement(
+    _GROUP_THREADS.format(pinned="NOT NULL")
+    + 'ORDER BY t."pinned_at" DESC, t."last_post_at" DESC, t."id" DESC',
     moments=_THREAD_MOMENTS,
 )
 _LATEST_THREADS = Statement(
-    """
-    SELECT t."id", t."group_id", t."title", t."created_at", t."last_post_at", t."post_count",
-        t."author_id", a."username" AS "author__username", a."name" AS "author__name",
-        g."slug" AS "group__slug", g."name" AS "group__name",
-        t."pinned_at", t."locked_at", t."closes_at", t."deleted_at"
-    FROM "threads" t
-    LEFT JOIN "users" a ON a."id" = t."author_id"
-    LEFT JOIN "groups" g ON g."id" = t."group_id"
-    WHERE t."group_id" = ? AND t."deleted_at" IS NULL AND t."pinned_at" IS NULL
-    ORDER BY t."last_post_at" DESC, t."id" DESC LIMIT ? OFFSET ?
-    """,
+    _GROUP_THREADS.format(pinned="NULL") + 'ORDER BY t."last_post_at" DESC, t."id" DESC LIMIT ? OFFSET ?',
     moments=_THREAD_MOMENTS,
 )
 
