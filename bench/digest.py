@@ -52,9 +52,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-MAIN = Path(__file__).resolve().parent.parent
-VENV = MAIN / ".venv"
-VPY = VENV / "bin" / "python"
+from benchkit import MAIN, cpu_snap, ensure_venv, insert, proc_cpu, ts
+from benchkit import wait_quiet as _wait_quiet
+
 BASE = Path(os.environ.get("BENCH_DIR", "/tmp/bench-digest"))
 NOW = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)  # a Monday: everyone's 08:00 has passed
 WEEK_START = NOW - timedelta(days=7, hours=4)
@@ -80,42 +80,7 @@ def log(*a: object) -> None:
     print("[digest-bench]", *a, file=sys.stderr, flush=True)
 
 
-def ensure_venv() -> None:
-    if os.path.realpath(sys.prefix) != os.path.realpath(VENV):
-        os.execv(str(VPY), [str(VPY), os.path.abspath(__file__), *sys.argv[1:]])
-
-
-def ts(when: datetime) -> str:
-    return when.isoformat(sep=" ")
-
-
 # --- seeding -------------------------------------------------------------------------------------
-
-
-def _columns(conn: sqlite3.Connection, table: str) -> list[tuple[str, str, bool, bool]]:
-    """(name, declared type, not null, has default) for each column but the primary key."""
-    rows = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
-    return [(r[1], (r[2] or "").upper(), bool(r[3]), r[4] is not None) for r in rows if not r[5]]
-
-
-def insert(conn: sqlite3.Connection, table: str, rows: list[dict], *, with_id: bool = True) -> None:
-    """Bulk insert; NOT NULL columns a row leaves out get the model's zero value ("" / 0)."""
-    if not rows:
-        return
-    cols = _columns(conn, table)
-    fill = {
-        c[0]: (0 if any(t in c[1] for t in ("INT", "BOOL", "REAL")) else "")
-        for c in cols
-        if c[2] and not c[3]
-    }
-    # The row's own columns, and the NOT NULL ones without a default; the database fills the rest.
-    names = (["id"] if with_id and "id" in rows[0] else []) + [
-        c[0] for c in cols if c[0] in rows[0] or c[0] in fill
-    ]
-    values = [[row.get(n, fill.get(n)) for n in names] for row in rows]
-    marks = ",".join("?" * len(names))
-    quoted = ",".join(f'"{n}"' for n in names)
-    conn.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})', values)
 
 
 def sentence(rng: random.Random, n: int) -> str:
@@ -571,31 +536,8 @@ def _child(*args: str) -> dict:
     return json.loads(line[5:])
 
 
-def cpu_snap() -> tuple[int, int]:
-    """(busy, total) jiffies over all CPUs, from /proc/stat."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:9]]
-    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7], sum(v)
-
-
-def proc_cpu(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        parts = f.read().rsplit(")", 1)[1].split()
-    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def wait_quiet(max_s: float) -> None:
-    """This machine is shared: wait (up to max_s) until other processes use < 15% of a core."""
-    deadline = time.monotonic() + max_s
-    while True:
-        a = cpu_snap()
-        time.sleep(2.0)
-        b = cpu_snap()
-        busy = (b[0] - a[0]) / os.sysconf("SC_CLK_TCK") / 2.0 * 100
-        if busy < 15 or time.monotonic() > deadline:
-            if busy >= 15:
-                log(f"host still busy ({busy:.0f}% of a core used by others); measuring anyway")
-            return
+    _wait_quiet(max_s, log)
 
 
 def phase(sink_pid: int, *args: str) -> dict:

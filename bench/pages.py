@@ -63,7 +63,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import json
 import math
 import os
@@ -72,7 +71,6 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -83,9 +81,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import median
 
-MAIN = Path(__file__).resolve().parent.parent
-VENV = MAIN / ".venv"
-VPY = VENV / "bin" / "python"
+from benchkit import (
+    MAIN,
+    VENV,
+    calib,
+    cpu_snap,
+    die_with_parent,
+    ensure_venv,
+    free_port,
+    insert,
+    proc_cpu,
+    ts,
+)
+from benchkit import wait_quiet as _wait_quiet
+
 BASE = Path(os.environ.get("BENCH_DIR", "/tmp/bench-pages"))
 PYSPY = Path("/tmp/bench-tools/venv/bin/py-spy")
 SEED_VERSION = 1  # bump when seed() changes, so a kept seeded database is made again
@@ -122,38 +131,7 @@ def log(*a: object) -> None:
     print("[pages-bench]", *a, file=sys.stderr, flush=True)
 
 
-def ensure_venv() -> None:
-    if os.path.realpath(sys.prefix) != os.path.realpath(VENV):
-        os.execv(str(VPY), [str(VPY), os.path.abspath(__file__), *sys.argv[1:]])
-
-
-def ts(when: datetime) -> str:
-    return when.isoformat(sep=" ")
-
-
 # --- seeding -------------------------------------------------------------------------------------
-
-
-def _columns(conn: sqlite3.Connection, table: str) -> list[tuple[str, str, bool, bool]]:
-    """(name, declared type, not null, has default) for each column but the primary key."""
-    rows = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
-    return [(r[1], (r[2] or "").upper(), bool(r[3]), r[4] is not None) for r in rows if not r[5]]
-
-
-def insert(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None:
-    """Bulk insert; NOT NULL columns a row leaves out get the model's zero value ("" / 0)."""
-    if not rows:
-        return
-    cols = _columns(conn, table)
-    fill = {
-        c[0]: (0 if any(t in c[1] for t in ("INT", "BOOL", "REAL")) else "")
-        for c in cols
-        if c[2] and not c[3]
-    }
-    names = (["id"] if "id" in rows[0] else []) + [c[0] for c in cols if c[0] in rows[0] or c[0] in fill]
-    values = [[row.get(n, fill.get(n)) for n in names] for row in rows]
-    quoted = ",".join(f'"{n}"' for n in names)
-    conn.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({",".join("?" * len(names))})', values)
 
 
 def sentence(rng: random.Random, n: int) -> str:
@@ -667,60 +645,13 @@ def bare_serve(port: int, db: Path) -> None:
 # --- measuring -----------------------------------------------------------------------------------
 
 
-def die_with_parent() -> None:
-    """preexec_fn: servers get SIGTERM if the driver dies, so nothing outlives a crashed run."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_snap() -> tuple[int, int]:
-    """(busy, total) jiffies over all CPUs, from /proc/stat."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:9]]
-    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7], sum(v)
-
-
-def proc_cpu(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        parts = f.read().rsplit(")", 1)[1].split()
-    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def children_cpu() -> float:
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     return ru.ru_utime + ru.ru_stime
 
 
-def calib() -> float:
-    """Seconds for a fixed pure-Python loop (best of 3); lower = faster host at that moment."""
-    best = 1e9
-    for _ in range(3):
-        t = time.perf_counter()
-        s = 0
-        for i in range(3_000_000):
-            s += i * i
-        best = min(best, time.perf_counter() - t)
-    return best
-
-
 def wait_quiet(max_s: float) -> None:
-    """This machine is shared: wait (up to max_s) until other processes use < 15% of a core."""
-    deadline = time.monotonic() + max_s
-    while True:
-        a = cpu_snap()
-        time.sleep(2.0)
-        b = cpu_snap()
-        busy = (b[0] - a[0]) / os.sysconf("SC_CLK_TCK") / 2.0 * 100
-        if busy < 15 or time.monotonic() > deadline:
-            if busy >= 15:
-                log(f"host still busy ({busy:.0f}% of a core used by others); measuring anyway")
-            return
+    _wait_quiet(max_s, log)
 
 
 def ensure_wrk() -> None:
