@@ -66,7 +66,6 @@ import argparse
 import asyncio
 import base64
 import contextlib
-import ctypes
 import json
 import math
 import os
@@ -74,7 +73,6 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -85,9 +83,8 @@ import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
-MAIN = Path(__file__).resolve().parent.parent
-VENV = MAIN / ".venv"
-VPY = VENV / "bin" / "python"
+from benchkit import MAIN, VPY, calib, die_with_parent, ensure_venv, free_port, proc_cpu
+
 SEQ_RE = re.compile(rb'"seq":(\d+)')
 TS_RE = re.compile(rb"ts=(\d+)")
 ROOM_FOR_BARE = "group:1"
@@ -95,11 +92,6 @@ ROOM_FOR_BARE = "group:1"
 
 def log(*a: object) -> None:
     print("[chat_fanout]", *a, file=sys.stderr, flush=True)
-
-
-def ensure_venv() -> None:
-    if os.path.realpath(sys.prefix) != os.path.realpath(VENV):
-        os.execv(str(VPY), [str(VPY), os.path.abspath(__file__), *sys.argv[1:]])
 
 
 def raise_nofile(need: int) -> int:
@@ -116,18 +108,6 @@ def raise_nofile(need: int) -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def die_with_parent() -> None:
-    """preexec_fn: servers get SIGTERM if the driver dies, so nothing outlives a crashed run."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def proc_cpu(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        parts = f.read().rsplit(")", 1)[1].split()
-    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def cpu_snap() -> tuple[int, int, int]:
     """(steal, busy, total) jiffies over all CPUs: host noise indicators. Other people's processes
     show up as busy time that is neither the server's nor the clients'."""
@@ -140,24 +120,6 @@ def pct(sorted_vals: list[int], p: float) -> float:
     if not sorted_vals:
         return float("nan")
     return sorted_vals[min(len(sorted_vals) - 1, int(len(sorted_vals) * p / 100))]
-
-
-def calib() -> float:
-    """Seconds for a fixed pure-Python loop (best of 3); lower = faster host at that moment."""
-    best = 1e9
-    for _ in range(3):
-        t = time.perf_counter()
-        s = 0
-        for i in range(3_000_000):
-            s += i * i
-        best = min(best, time.perf_counter() - t)
-    return best
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def body_text(n: int, size: int) -> str:
