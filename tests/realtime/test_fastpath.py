@@ -4,6 +4,9 @@ Either way each subscriber gets every message once and in order."""
 
 from __future__ import annotations
 
+import asyncio
+import re
+
 import pytest
 
 from tests.realtime.conftest import connect, make_chat_group, session_token
@@ -57,6 +60,87 @@ async def test_with_compression_on_frames_take_the_asgi_path(tmp_path, compressi
         conns = hub_connections(live, {u.id for u in chat.members})
         # Compressed connections cannot share one prebuilt frame; uncompressed ones still can.
         assert len(conns) == 2 and all((c.direct is None) == (compression is not None) for c in conns)
+        await ca.close()
+        await cb.close()
+    finally:
+        live.stop()
+
+
+BATCH = 5
+
+
+async def publish_together(live, chat, author):
+    """On the server's loop, store BATCH messages, then publish them all within one turn of the
+    loop (as happens under load, when several sends finish storing while a fan-out runs). Returns
+    what each listener's direct writer was given meanwhile."""
+    from realtime import service
+
+    hub = live.app.state.hub
+    conns = [c for c in hub.rooms.get(chat.room, ()) if c.user_id in {u.id for u in chat.members}]
+    writes = {c.user_id: [] for c in conns}
+
+    async def go():
+        events = []
+        for i in range(BATCH):
+            event, created = await service.do_send_message(
+                author, chat.room, body=f"together {i}", client_key=f"t{i}", clock=live.clock
+            )
+            assert created
+            events.append(event)
+        originals = {}
+        for conn in conns:
+            if conn.direct is not None:
+                originals[conn] = conn.direct
+
+                def spy(wire, _write=conn.direct, _log=writes[conn.user_id]):
+                    _log.append(wire)
+                    return _write(wire)
+
+                conn.direct = spy
+        try:
+            for event in events:  # no suspension between these: one turn of the loop
+                await hub.publish(chat.room, event)
+            await asyncio.sleep(0)  # the fan-out runs at the end of the turn
+        finally:
+            for conn, write in originals.items():
+                conn.direct = write
+
+    await asyncio.to_thread(live.run, go)
+    return writes
+
+
+async def test_events_published_in_one_turn_reach_each_connection_in_one_write(live):
+    chat = await make_chat_group(live)
+    a, b = chat.members
+    ca, cb = await chat_round(live, chat)
+    writes = await publish_together(live, chat, a)
+    for client in (ca, cb):
+        got = await client.events(chat.room, BATCH)
+        assert [e["data"]["html"] for e in got] == [f"<p>together {i}</p>" for i in range(BATCH)]
+        assert [e["seq"] for e in got] == list(range(MESSAGES + 1, MESSAGES + BATCH + 1))
+    for user in (a, b):
+        # One system call carried the five frames, in order; none was written on its own.
+        batches = [w for w in writes[user.id] if b"together" in w]
+        assert len(batches) == 1
+        keys = [int(m) for m in re.findall(rb'"key":"t(\d)"', batches[0])]
+        assert keys == list(range(BATCH))
+    await ca.close()
+    await cb.close()
+
+
+async def test_events_published_in_one_turn_keep_their_order_on_the_queued_path(tmp_path):
+    from tests.conftest import start_server
+
+    live = start_server(tmp_path, ws_compression=True)
+    try:
+        chat = await make_chat_group(live)
+        ca, cb = await chat_round(live, chat, compression="deflate")
+        writes = await publish_together(live, chat, chat.members[0])
+        assert writes == {u.id: [] for u in chat.members}  # compressed: no direct writer
+        for client in (ca, cb):
+            got = await client.events(chat.room, BATCH)
+            assert [e["seq"] for e in got] == list(range(MESSAGES + 1, MESSAGES + BATCH + 1))
+            assert got[-1]["data"]["html"] == f"<p>together {BATCH - 1}</p>"
         await ca.close()
         await cb.close()
     finally:
