@@ -174,14 +174,14 @@ _MEMBERSHIP = Statement(
     """SELECT {m} FROM "memberships" m WHERE m."group_id" = ? AND m."user_id" = ?""",
     columns={"m": Membership},
 )
-_GROUP_BY_SLUG = Statement(
-    """
+_GROUP_WITH_MEMBERSHIP = """
     SELECT {g}, {m} FROM "groups" g
     LEFT JOIN "memberships" m ON m."group_id" = g."id" AND m."user_id" = ?
-    WHERE g."slug" = ?
-    """,
-    columns={"g": Group, "m": Membership},
+    """
+_GROUP_BY_SLUG = Statement(
+    _GROUP_WITH_MEMBERSHIP + 'WHERE g."slug" = ?', columns={"g": Group, "m": Membership}
 )
+_GROUP_BY_ID = Statement(_GROUP_WITH_MEMBERSHIP + 'WHERE g."id" = ?', columns={"g": Group, "m": Membership})
 
 
 async def get_access(viewer: Any, group: Group) -> GroupAccess:
@@ -194,8 +194,18 @@ async def get_access(viewer: Any, group: Group) -> GroupAccess:
 
 async def get_access_by_slug(viewer: Any, slug: str) -> GroupAccess | None:
     """get_access for the group at an address (None if there is none), in one read."""
+    return await _access_by(_GROUP_BY_SLUG, viewer, slug)
+
+
+async def get_access_by_id(viewer: Any, group_id: int) -> GroupAccess | None:
+    """get_access for the group with this id (None if there is none), in one read: for callers
+    that hold only the id, such as a group's chat room on every message sent to it."""
+    return await _access_by(_GROUP_BY_ID, viewer, group_id)
+
+
+async def _access_by(statement: Statement, viewer: Any, key: Any) -> GroupAccess | None:
     actor = effective_actor(viewer)
-    row = await _GROUP_BY_SLUG.row(actor.id if actor is not None else None, slug)
+    row = await statement.row(actor.id if actor is not None else None, key)
     group = model_from_row(Group, row, "g")
     if group is None:
         return None

@@ -68,31 +68,25 @@ class GroupChat:
 
     chat: bool = True
 
-    async def _group(self, ident: int) -> Any:
-        from forum.models import Group
+    async def _require(self, viewer: Any, ident: int, need: str) -> None:
+        from forum.access import Need, get_access_by_id
 
-        group = await Group.get_or_none(id=ident)
-        if group is None:
+        access = await get_access_by_id(viewer, ident)  # the group and the viewer's membership, in one read
+        if access is None:
             raise NotFound()
-        return group
+        access.require(Need(need))
 
     async def scope(self, ident: int) -> str:
         return f"group:{ident}"
 
     async def check_read(self, viewer: Any, ident: int) -> None:
-        from forum.access import check_can_read_group
-
-        await check_can_read_group(viewer, await self._group(ident))
+        await self._require(viewer, ident, "read")
 
     async def check_send(self, viewer: Any, ident: int) -> None:
-        from forum.access import check_can_post
-
-        await check_can_post(viewer, await self._group(ident))
+        await self._require(viewer, ident, "post")
 
     async def check_moderate(self, viewer: Any, ident: int) -> None:
-        from forum.access import check_can_moderate_group
-
-        await check_can_moderate_group(viewer, await self._group(ident))
+        await self._require(viewer, ident, "moderate")
 
     async def history(self, room: str, ident: int, since: int, limit: int) -> list[dict[str, Any]]:
         return await chat_log(room, since, limit)

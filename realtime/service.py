@@ -60,6 +60,37 @@ async def _append(room: str, kind: str, clock: Clock, conn: Any, **fields: Any) 
     )
 
 
+# The send path, taken for every chat message: written out (convene/db.py Statement), since
+# Tortoise took longer to build these statements than SQLite to run them (bench/chat_fanout.py).
+# What decides whether a send is taken, in one read: the message this key already stored, the
+# sender's mute, and (only while slow mode is on) when they last sent here.
+_SEND_STATE = Statement(
+    """
+    SELECT
+      (SELECT "id" FROM "rt_messages" WHERE "room" = ? AND "author_id" = ? AND "client_key" = ?)
+        AS "existing",
+      (SELECT "until" FROM "rt_mutes" WHERE "room" = ? AND "user_id" = ?) AS "muted_until",
+      (SELECT "slow_mode_seconds" FROM "rt_rooms" WHERE "key" = ?) AS "slow_mode",
+      (SELECT MAX("created_at") FROM "rt_messages" WHERE "room" = ? AND "author_id" = ?
+         AND EXISTS (SELECT 1 FROM "rt_rooms" WHERE "key" = ? AND "slow_mode_seconds" > 0))
+        AS "last_sent"
+    """,
+    moments=("muted_until", "last_sent"),
+)
+_INSERT_MESSAGE = Statement(
+    """
+    INSERT INTO "rt_messages" ("room", "seq", "author_id", "client_key", "body", "body_html", "created_at")
+    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING "id"
+    """
+)
+_INSERT_MESSAGE_EVENT = Statement(
+    """
+    INSERT INTO "rt_events" ("room", "seq", "kind", "message_id", "payload", "created_at")
+    VALUES (?, ?, 'message', ?, '{}', ?)
+    """
+)
+
+
 async def do_send_message(
     viewer: Any, room: str, *, body: str, client_key: str, clock: Clock
 ) -> tuple[dict[str, Any], bool]:
@@ -77,25 +108,28 @@ async def do_send_message(
     if not client_key or len(client_key) > 64:
         raise Invalid(fields={"key": "Each message needs a client key of 1 to 64 characters."})
 
-    existing = await ChatMessage.get_or_none(room=room, author_id=viewer.id, client_key=client_key)
-    if existing is not None:
+    state = await _SEND_STATE.row(room, viewer.id, client_key, room, viewer.id, room, room, viewer.id, room)
+    assert state is not None
+    if state["existing"] is not None:
+        existing = await ChatMessage.get(id=state["existing"])
         return message_frame(room, existing.seq, existing, viewer.name), False
 
     now = clock.now()
-    mute = await Mute.get_or_none(room=room, user_id=viewer.id, until__gt=now)
-    if mute is not None:
+    if state["muted_until"] is not None and state["muted_until"] > now:
         raise Forbidden("A moderator has muted you in this room for now.")
-    room_row = await Room.get_or_none(key=room)
-    if room_row is not None and room_row.slow_mode_seconds:
-        since = now - timedelta(seconds=room_row.slow_mode_seconds)
-        if await ChatMessage.filter(room=room, author_id=viewer.id, created_at__gt=since).exists():
-            raise RateLimited(
-                f"Slow mode is on: you can send one message every {room_row.slow_mode_seconds} seconds."
-            )
+    slow_mode = state["slow_mode"] or 0
+    if (
+        slow_mode
+        and state["last_sent"] is not None
+        and state["last_sent"] > now - timedelta(seconds=slow_mode)
+    ):
+        raise RateLimited(f"Slow mode is on: you can send one message every {slow_mode} seconds.")
     html = render_markdown(body)
     async with in_transaction() as conn:
         seq = await _next_seq(room, clock, conn)
-        message = await ChatMessage.create(
+        inserted = await _INSERT_MESSAGE.rows(room, seq, viewer.id, client_key, body, html, now)
+        message = ChatMessage(
+            id=inserted[0]["id"],
             room=room,
             seq=seq,
             author_id=viewer.id,
@@ -103,11 +137,9 @@ async def do_send_message(
             body=body,
             body_html=html,
             created_at=now,
-            using_db=conn,
         )
-        await RoomEvent.create(
-            room=room, seq=seq, kind="message", message_id=message.id, created_at=now, using_db=conn
-        )
+        message._saved_in_db = True
+        await _INSERT_MESSAGE_EVENT.rows(room, seq, message.id, now)
         # A kind may keep its own records in step with its log (direct messages: the inbox order
         # and who is owed an email), in the same transaction.
         on_stored = getattr(kind, "on_stored", None)

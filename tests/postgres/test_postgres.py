@@ -80,8 +80,29 @@ async def test_chat_is_durable_and_ordered_on_postgres(pg_live):
     assert [e["seq"] for e in got] == list(range(1, 11))
     await cb.send(type="send", room=chat.room, body="pg 0", key="pg0", ref=99)
     assert (await cb.expect(type="ack", ref=99))["duplicate"] is True
-    await ca.close()
-    await cb.close()
+
+    # Slow mode and mutes are read in one hand-written statement on every send.
+    cm = await connect(pg_live, await session_token(pg_live, chat.moderator))
+    await cm.send(type="slow_mode", room=chat.room, seconds=60, ref=1)
+    await cm.expect(type="ack", ref=1)
+    pg_live.clock.advance(seconds=61)  # b's ten messages are a minute old
+    await cb.send(type="send", room=chat.room, body="slow one", key="slow1", ref=100)
+    await cb.expect(type="ack", ref=100)
+    await cb.send(type="send", room=chat.room, body="slow two", key="slow2", ref=101)
+    assert (await cb.expect(type="error", ref=101))["code"] == "rate_limited"
+    await ca.send(type="send", room=chat.room, body="a is not slowed yet", key="a1", ref=102)
+    await ca.expect(type="ack", ref=102)
+    await cm.send(type="mute", room=chat.room, user_id=a.id, minutes=10, ref=2)
+    await cm.expect(type="ack", ref=2)
+    pg_live.clock.advance(seconds=61)  # past slow mode, within the mute
+    await ca.send(type="send", room=chat.room, body="muted", key="a2", ref=103)
+    assert (await ca.expect(type="error", ref=103))["code"] == "forbidden"
+    await cb.send(type="send", room=chat.room, body="slow three", key="slow3", ref=104)
+    assert (await cb.expect(type="ack", ref=104))[
+        "seq"
+    ] == 15  # after 10 messages, slow mode, slow one, a1 and the mute
+    for c in (ca, cb, cm):
+        await c.close()
 
 
 async def test_outbox_sends_once_on_postgres(pg_live, smtp):
