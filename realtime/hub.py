@@ -34,6 +34,8 @@ class Limits:
     rate_per_second: float = 10.0
     rate_burst: int = 30
     typing_every_seconds: float = 3.0
+    # Connections served per turn of the event loop during a fan-out (see Hub._step).
+    fanout_chunk: int = 100
 
 
 class TokenBucket:
@@ -81,7 +83,7 @@ class Connection:
     _waiter: asyncio.Future[None] | None = field(default=None, init=False, repr=False)
     _space: asyncio.Event = field(default_factory=asyncio.Event)
     _sending: bool = field(default=False, init=False)
-    # While the hub fans out several events at once: what this connection is owed, written
+    # While the hub offers it several events at once: what this connection is owed, written
     # together by uncork() (one system call instead of one per event).
     _corked: list[tuple[str, bytes | None]] | None = field(default=None, init=False, repr=False)
 
@@ -166,6 +168,35 @@ class Connection:
                 self._sending = False
 
 
+# A room event ready to send: (room, seq or None, its JSON, its frame on the wire).
+_Event = tuple[str, int | None, str, bytes]
+
+
+def _offer_events(events: list[_Event], conns: list[Connection]) -> None:
+    """Offer each connection, in order, the events of rooms it still listens to (it may have left
+    one, or lost access, since the fan-out began): with several, corked into one write."""
+    if len(events) == 1:
+        room, seq, text, wire = events[0]
+        for conn in conns:
+            if room in conn.rooms:
+                if seq is None:
+                    conn.offer(text, wire)
+                else:
+                    conn.offer_seq(room, seq, text, wire)
+        return
+    for conn in conns:
+        conn._corked = []
+        try:
+            for room, seq, text, wire in events:
+                if room in conn.rooms:
+                    if seq is None:
+                        conn.offer(text, wire)
+                    else:
+                        conn.offer_seq(room, seq, text, wire)
+        finally:
+            conn.uncork()
+
+
 class Hub:
     def __init__(self, backplane: Backplane, limits: Limits | None = None) -> None:
         self.backplane = backplane
@@ -175,9 +206,10 @@ class Hub:
         # room -> members who joined or left it since the last presence frame
         self._presence_touched: dict[str, set[int]] = defaultdict(set)
         self._presence_task: asyncio.Task[None] | None = None
-        # Events waiting for the next fan-out (see _deliver).
+        # Events waiting for the next fan-out, the fan-out under way, and its next step (_step).
         self._pending: list[tuple[str, dict[str, Any]]] = []
-        self._flush_handle: asyncio.Handle | None = None
+        self._work: tuple[list[_Event], list[Connection], int] | None = None
+        self._step_handle: asyncio.Handle | None = None
 
     async def start(self) -> None:
         await self.backplane.start(self._on_backplane, self.resync)
@@ -196,7 +228,11 @@ class Hub:
     async def stop(self) -> None:
         if self._presence_task:
             self._presence_task.cancel()
-        self._flush()
+        while self._work is not None or self._pending:  # what was published goes out before the close frames
+            self._step()
+        if self._step_handle is not None:
+            self._step_handle.cancel()
+            self._step_handle = None
         await self.backplane.stop()
         for conn in list(self.connections):
             with contextlib.suppress(Exception):
@@ -226,49 +262,51 @@ class Hub:
                         conn.offer(encode({"type": "unsubscribed", "room": room, "reason": "access_removed"}))
 
     def _deliver(self, room: str, frame: dict[str, Any]) -> None:
-        """Fan an event out to the room's listeners, at the end of this turn of the event loop.
-        Every event published within one turn goes out together, each connection getting all of
-        its frames in one write: under load (a fan-out to a thousand listeners takes milliseconds,
-        during which the next messages are stored), the work per delivery falls as the rate rises,
-        instead of the server falling behind. With one event pending, this is one plain fan-out."""
+        """Fan an event out to the room's listeners, from the event loop, a chunk of connections
+        per turn (Limits.fanout_chunk): a fan-out to a thousand listeners takes milliseconds, and
+        in one piece it would hold up every other step of the server (each query of the next
+        message to store waits for a turn of the loop) for all of them.
+
+        Events published while one fan-out is under way go out together in the next: each
+        connection gets all of its frames in one write. So under load the work per delivery falls
+        as the rate rises, instead of the server falling behind. With one event pending it is one
+        plain fan-out."""
         if room not in self.rooms:
             return
         self._pending.append((room, frame))
-        if self._flush_handle is None:
-            self._flush_handle = asyncio.get_running_loop().call_soon(self._flush)
+        if self._step_handle is None and self._work is None:
+            self._step_handle = asyncio.get_running_loop().call_soon(self._step)
 
-    def _flush(self) -> None:
-        self._flush_handle = None
-        batch, self._pending = self._pending, []
-        if len(batch) == 1:
-            self._fan_out(*batch[0], None)
-            return
-        corked: list[Connection] = []
+    def _step(self) -> None:
+        """One chunk of the fan-out under way, or the start of the next one."""
+        if self._step_handle is not None:
+            self._step_handle.cancel()  # when called directly (stop); a no-op from the loop
+            self._step_handle = None
+        if self._work is None:
+            self._work = self._begin()
+            if self._work is None:
+                return
+        events, targets, start = self._work
+        end = start + max(1, self.limits.fanout_chunk)
+        self._work = (events, targets, end) if end < len(targets) else None
         try:
-            for room, frame in batch:
-                self._fan_out(room, frame, corked)
+            _offer_events(events, targets[start:end])
         finally:
-            for conn in corked:
-                conn.uncork()
+            if self._work is not None or self._pending:
+                self._step_handle = asyncio.get_running_loop().call_soon(self._step)
 
-    def _fan_out(self, room: str, frame: dict[str, Any], corked: list[Connection] | None) -> None:
-        listeners = self.rooms.get(room)  # as of now: whoever left or lost access meanwhile is not here
-        if not listeners:
-            return
-        text = encode(frame)  # serialised and framed once, whatever the number of listeners
-        wire = text_frame(text)
-        seq = frame.get("seq")
-        if corked is not None:
-            for conn in listeners:
-                if conn._corked is None:
-                    conn._corked = []
-                    corked.append(conn)
-        if seq is None:
-            for conn in listeners:
-                conn.offer(text, wire)
-        else:
-            for conn in listeners:
-                conn.offer_seq(room, seq, text, wire)
+    def _begin(self) -> tuple[list[_Event], list[Connection], int] | None:
+        batch, self._pending = self._pending, []
+        events: list[_Event] = []
+        targets: dict[Connection, None] = {}  # every listener of any of the rooms, once, in order
+        for room, frame in batch:
+            listeners = self.rooms.get(room)
+            if not listeners:
+                continue
+            text = encode(frame)  # serialised and framed once, whatever the number of listeners
+            events.append((room, frame.get("seq"), text, text_frame(text)))
+            targets.update(dict.fromkeys(listeners))
+        return (events, list(targets), 0) if events else None
 
     # -- membership of rooms ---------------------------------------------------------------
     def register(self, conn: Connection) -> None:

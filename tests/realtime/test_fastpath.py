@@ -69,10 +69,12 @@ async def test_with_compression_on_frames_take_the_asgi_path(tmp_path, compressi
 BATCH = 5
 
 
-async def publish_together(live, chat, author):
-    """On the server's loop, store BATCH messages, then publish them all within one turn of the
-    loop (as happens under load, when several sends finish storing while a fan-out runs). Returns
-    what each listener's direct writer was given meanwhile."""
+async def publish_together(live, chat, author, *, groups=(BATCH,), chunk=None):
+    """On the server's loop, store BATCH messages, then publish them in `groups` (sizes), each
+    group within one turn of the loop (as happens under load, when several sends finish storing
+    while a fan-out runs), letting the loop turn once between groups. `chunk` sets how many
+    connections the hub serves per turn meanwhile. Returns what each listener's direct writer was
+    given."""
     from realtime import service
 
     hub = live.app.state.hub
@@ -97,11 +99,20 @@ async def publish_together(live, chat, author):
                     return _write(wire)
 
                 conn.direct = spy
+        shipped = hub.limits.fanout_chunk
+        hub.limits.fanout_chunk = chunk or shipped
         try:
-            for event in events:  # no suspension between these: one turn of the loop
-                await hub.publish(chat.room, event)
-            await asyncio.sleep(0)  # the fan-out runs at the end of the turn
+            todo = iter(events)
+            for size in groups:
+                for _ in range(size):  # no suspension between these: one turn of the loop
+                    await hub.publish(chat.room, next(todo))
+                await asyncio.sleep(0)  # the hub takes its next step
+            for _ in range(100):  # turns of the loop (no time passes) until the fan-out is done
+                if hub._work is None and not hub._pending:
+                    break
+                await asyncio.sleep(0)
         finally:
+            hub.limits.fanout_chunk = shipped
             for conn, write in originals.items():
                 conn.direct = write
 
@@ -124,6 +135,23 @@ async def test_events_published_in_one_turn_reach_each_connection_in_one_write(l
         assert len(batches) == 1
         keys = [int(m) for m in re.findall(rb'"key":"t(\d)"', batches[0])]
         assert keys == list(range(BATCH))
+    await ca.close()
+    await cb.close()
+
+
+async def test_events_published_during_a_fan_out_go_out_together_in_the_next(live):
+    chat = await make_chat_group(live)
+    a, b = chat.members
+    ca, cb = await chat_round(live, chat)
+    # One connection per turn: the first event's fan-out takes two turns; two events are published
+    # after its first turn and two after its second. All four go out in the next fan-out.
+    writes = await publish_together(live, chat, a, groups=(1, 2, 2), chunk=1)
+    for client in (ca, cb):
+        got = await client.events(chat.room, BATCH)
+        assert [e["seq"] for e in got] == list(range(MESSAGES + 1, MESSAGES + BATCH + 1))
+    for user in (a, b):
+        batches = [re.findall(rb'"key":"t(\d)"', w) for w in writes[user.id] if b"together" in w]
+        assert batches == [[b"0"], [b"1", b"2", b"3", b"4"]]
     await ca.close()
     await cb.close()
 
