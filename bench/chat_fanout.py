@@ -46,6 +46,11 @@ RLIMIT_NOFILE, every phase bounded by messages/rate + --grace seconds. About 4 m
   python bench/chat_fanout.py [--clients 1000] [--messages 200] [--rates 20,50,0] [--size 100]
                               [--variants bare,convene,convene-deflate,bare-deflate]
                               [--senders K] [--wait-quiet 300] [--profile DIR] [--overlay DIR]
+                              [--rounds R]
+
+--rounds R runs the variants R times over, in turn (bare, convene, bare, convene, ...): the host's
+speed drifts over minutes, so each round's ratios pair figures measured minutes apart, and the
+headline figures are the medians over rounds (each round's ratios are printed as *_roundN).
 
 This host is shared: each phase reports the CPU other processes used meanwhile ("others", flagged
 NOISY above 25% of a core), and server CPU per delivery, the figure least disturbed by them.
@@ -73,6 +78,7 @@ import re
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -845,18 +851,22 @@ async def drive(args: argparse.Namespace, work: Path) -> list[dict]:
     seeded = json.loads((work / "seed.json").read_text()) if (work / "seed.json").exists() else None
     state: dict = {"since": 0}
     results: list[dict] = []
-    for variant in args.variants:
-        if args.wait_quiet:
-            await wait_quiet(args.wait_quiet)
-        if variant == "bare":
-            results += await variant_bare(args, "none")
-        elif variant == "bare-deflate":
-            results += await variant_bare(args, "deflate")
-        elif variant in ("convene", "convene-deflate", "convene-gc"):
-            results += await variant_convene(args, seeded, work / "data", variant, state)
-        else:
-            raise SystemExit(f"unknown variant {variant!r}")
-        await asyncio.sleep(1.0)
+    for round_no in range(1, args.rounds + 1):
+        for variant in args.variants:
+            if args.wait_quiet:
+                await wait_quiet(args.wait_quiet)
+            if variant == "bare":
+                got = await variant_bare(args, "none")
+            elif variant == "bare-deflate":
+                got = await variant_bare(args, "deflate")
+            elif variant in ("convene", "convene-deflate", "convene-gc"):
+                got = await variant_convene(args, seeded, work / "data", variant, state)
+            else:
+                raise SystemExit(f"unknown variant {variant!r}")
+            for r in got:
+                r["round"] = round_no
+            results += got
+            await asyncio.sleep(1.0)
     return results
 
 
@@ -932,61 +942,89 @@ def driver(args: argparse.Namespace) -> None:
                 )
             print(line)
         extra = f" senders {r['senders']}" if "senders" in r else ""
+        if args.rounds > 1:
+            extra += f" round {r['round']}"
         print(f"RESULT-LINE {fmt_result(r)} deflate-conns {r.get('deflate_conns', 0)}{extra}")
 
     steady = [x for x in args.rates if x > 0]
     top = f"rate{max(steady):g}" if steady else "burst"
 
-    def pick(variant: str, phase: str) -> dict | None:
-        return next((r for r in results if r["variant"] == variant and r["phase"] == phase), None)
+    def headline(results: list[dict]) -> list[tuple[str, float]]:
 
-    def lost(variant: str) -> int:
-        return sum(r["missing"] + r["dups"] for r in results if r["variant"] == variant)
+        def pick(variant: str, phase: str) -> dict | None:
+            return next((r for r in results if r["variant"] == variant and r["phase"] == phase), None)
 
-    def ratio(a: float, b: float) -> float:
-        return a / b if b else float("nan")
+        def lost(variant: str) -> int:
+            return sum(r["missing"] + r["dups"] for r in results if r["variant"] == variant)
+
+        def ratio(a: float, b: float) -> float:
+            return a / b if b else float("nan")
+
+        out: list[tuple[str, float]] = []
+        pairs = (
+            ("bare", "convene", ""),
+            ("bare-deflate", "convene-deflate", "deflate_"),
+            ("bare", "convene-gc", "gc_"),
+        )
+        for bare, conv, prefix in pairs:
+            # convene-gc is compared with the plain bare server, whose figures are printed once, unprefixed
+            bare_prefix = None if prefix == "gc_" else prefix
+            for phase in [top] + [f"rate{x:g}" for x in steady if f"rate{x:g}" != top]:
+                suffix = "" if phase == top else f"_{phase}"
+                b, c = pick(bare, phase), pick(conv, phase)
+                for who, r, pre in (("bare", b, bare_prefix), ("convene", c, prefix)):
+                    if r is None or pre is None:
+                        continue
+                    if not suffix:
+                        out.append((f"{pre}{who}_deliveries_per_s", round(r["per_s"])))
+                        out.append((f"{pre}{who}_p50_ms", round(r["p50"], 2)))
+                    out.append((f"{pre}{who}_p99_ms{suffix}", round(r["p99"], 2)))
+                if b and c:
+                    if not suffix:
+                        out.append((f"{prefix}deliveries_ratio", round(ratio(c["per_s"], b["per_s"]), 3)))
+                    out.append((f"{prefix}p99_ratio{suffix}", round(ratio(c["p99"], b["p99"]), 2)))
+            bb, cb = pick(bare, "burst"), pick(conv, "burst")
+            for who, r, pre in (("bare", bb, bare_prefix), ("convene", cb, prefix)):
+                if r is not None and pre is not None:
+                    out.append((f"{pre}{who}_ceiling_deliveries_per_s", round(r["per_s"])))
+                    out.append((f"{pre}{who}_server_us_per_delivery", round(r["us_per_delivery"], 2)))
+            if bb and cb:
+                out.append((f"{prefix}ceiling_ratio", round(ratio(cb["per_s"], bb["per_s"]), 3)))
+                out.append(
+                    (
+                        f"{prefix}server_cost_ratio",
+                        round(ratio(cb["us_per_delivery"], bb["us_per_delivery"]), 2),
+                    )
+                )
+            if any(r["variant"] == bare for r in results) and bare_prefix is not None:
+                out.append((f"{bare_prefix}bare_lost_messages", lost(bare)))
+            if any(r["variant"] == conv for r in results):
+                out.append((f"{prefix}convene_lost_messages", lost(conv)))
+        return out
 
     print()
     print(
         f"headline figures: the {top} phase; *_ceiling_* = burst phase; lost = missing + duplicate deliveries"
     )
-    out: list[tuple[str, float]] = []
-    pairs = (
-        ("bare", "convene", ""),
-        ("bare-deflate", "convene-deflate", "deflate_"),
-        ("bare", "convene-gc", "gc_"),
-    )
-    for bare, conv, prefix in pairs:
-        # convene-gc is compared with the plain bare server, whose figures are printed once, unprefixed
-        bare_prefix = None if prefix == "gc_" else prefix
-        for phase in [top] + [f"rate{x:g}" for x in steady if f"rate{x:g}" != top]:
-            suffix = "" if phase == top else f"_{phase}"
-            b, c = pick(bare, phase), pick(conv, phase)
-            for who, r, pre in (("bare", b, bare_prefix), ("convene", c, prefix)):
-                if r is None or pre is None:
-                    continue
-                if not suffix:
-                    out.append((f"{pre}{who}_deliveries_per_s", round(r["per_s"])))
-                    out.append((f"{pre}{who}_p50_ms", round(r["p50"], 2)))
-                out.append((f"{pre}{who}_p99_ms{suffix}", round(r["p99"], 2)))
-            if b and c:
-                if not suffix:
-                    out.append((f"{prefix}deliveries_ratio", round(ratio(c["per_s"], b["per_s"]), 3)))
-                out.append((f"{prefix}p99_ratio{suffix}", round(ratio(c["p99"], b["p99"]), 2)))
-        bb, cb = pick(bare, "burst"), pick(conv, "burst")
-        for who, r, pre in (("bare", bb, bare_prefix), ("convene", cb, prefix)):
-            if r is not None and pre is not None:
-                out.append((f"{pre}{who}_ceiling_deliveries_per_s", round(r["per_s"])))
-                out.append((f"{pre}{who}_server_us_per_delivery", round(r["us_per_delivery"], 2)))
-        if bb and cb:
-            out.append((f"{prefix}ceiling_ratio", round(ratio(cb["per_s"], bb["per_s"]), 3)))
-            out.append(
-                (f"{prefix}server_cost_ratio", round(ratio(cb["us_per_delivery"], bb["us_per_delivery"]), 2))
-            )
-        if any(r["variant"] == bare for r in results) and bare_prefix is not None:
-            out.append((f"{bare_prefix}bare_lost_messages", lost(bare)))
-        if any(r["variant"] == conv for r in results):
-            out.append((f"{prefix}convene_lost_messages", lost(conv)))
+    rounds = [headline([r for r in results if r["round"] == n]) for n in range(1, args.rounds + 1)]
+    out = rounds[0]
+    if args.rounds > 1:
+        # Each round pairs bare and Convene measured minutes apart; the headline is the median over
+        # rounds (lost messages: the sum), and each round's ratios are printed too.
+        print(
+            f"{args.rounds} rounds: each figure is the median of the rounds' figures;"
+            " lost messages, their sum"
+        )
+        by_name: dict[str, list[float]] = {}
+        for figures in rounds:
+            for name, value in figures:
+                by_name.setdefault(name, []).append(value)
+        out = [
+            (name, sum(values) if name.endswith("lost_messages") else round(statistics.median(values), 3))
+            for name, values in by_name.items()
+        ]
+        for n, figures in enumerate(rounds, 1):
+            out += [(f"{name}_round{n}", value) for name, value in figures if name.endswith("_ratio")]
     for name, value in out:
         print(f"RESULT {name} {value}")
 
@@ -1004,6 +1042,12 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=100, help="chat message body length in characters (min ~40)")
     ap.add_argument("--grace", type=float, default=20, help="seconds to wait for stragglers per phase")
     ap.add_argument("--variants", default="bare,convene,convene-deflate,bare-deflate")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the variants this many times over, alternating; headline figures are the medians",
+    )
     ap.add_argument("--gc-threshold", type=int, default=50_000, help="convene-gc: gen-0 threshold")
     ap.add_argument("--senders", type=int, default=0, help="Convene sender connections (0 = messages/20)")
     ap.add_argument(
