@@ -34,6 +34,8 @@ CHANNELS = ("room", "control")
 
 
 class Backplane(Protocol):
+    shared: bool  # whether other server processes hear what this one publishes
+
     async def start(self, deliver: Deliver, on_reconnect: Callable[[], None] | None = None) -> None:
         """`on_reconnect()` is called each time the backplane is back after an outage, when events
         of other processes may have been missed (never for an in-process backplane)."""
@@ -45,6 +47,8 @@ class Backplane(Protocol):
 
 class MemoryBackplane:
     """In-process: publishing is delivering."""
+
+    shared = False  # no other process hears it
 
     def __init__(self) -> None:
         self._deliver: Deliver | None = None
@@ -121,6 +125,7 @@ class RedisBackplane:
     """Redis pub/sub on ``<prefix>:room`` and ``<prefix>:control``. Each message is tagged with this
     process's id, so it skips its own (already delivered locally) when they come back."""
 
+    shared = True
     RETRY_FIRST = 0.2  # seconds before the first reconnect attempt, doubled up to RETRY_MAX
     RETRY_MAX = 5.0
     # A subscription that hears nothing for 3 of these, not even the answer to its ping, is dead.

@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import json
 import time
+import uuid
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 
 from realtime.backplane import Backplane
 from realtime.fastpath import DirectWriter, text_frame
+from realtime.presence import Here, PresenceBoard
 
 _ids = itertools.count(1)
 
@@ -168,6 +170,11 @@ class Connection:
                 self._sending = False
 
 
+def _here(announced: dict[str, str]) -> Here:
+    """An announcement's members (JSON object keys are strings)."""
+    return {int(uid): str(name) for uid, name in announced.items()}
+
+
 # A room event ready to send: (room, seq or None, its JSON, its frame on the wire).
 _Event = tuple[str, int | None, str, bytes]
 
@@ -206,13 +213,26 @@ class Hub:
         # room -> members who joined or left it since the last presence frame
         self._presence_touched: dict[str, set[int]] = defaultdict(set)
         self._presence_task: asyncio.Task[None] | None = None
+        # With a backplane shared by several processes: who is in each room on the others, what this
+        # one last announced of its own rooms, and the task announcing them all now and then.
+        self.node = uuid.uuid4().hex
+        self.board = PresenceBoard(self.node)
+        self._announced: dict[str, Here] = {}
+        self._presence_refresh: asyncio.Task[None] | None = None
         # Events waiting for the next fan-out, the fan-out under way, and its next step (_step).
         self._pending: list[tuple[str, dict[str, Any]]] = []
         self._work: tuple[list[_Event], list[Connection], int] | None = None
         self._step_handle: asyncio.Handle | None = None
 
+    @property
+    def shared(self) -> bool:
+        """Whether other server processes hear this one (a Redis backplane), so presence is shared."""
+        return bool(getattr(self.backplane, "shared", False))
+
     async def start(self) -> None:
         await self.backplane.start(self._on_backplane, self.resync)
+        if self.shared:
+            self._presence_refresh = asyncio.get_running_loop().create_task(self._refresh_presence())
 
     def resync(self) -> None:
         """The backplane was away: frames from other processes may have been missed, and an access
@@ -224,10 +244,16 @@ class Hub:
                 since = conn.seqs.get(room, 0)
                 self.unsubscribe(conn, room)
                 conn.offer(encode({"type": "catchup", "room": room, "since": since}))
+        if self.shared:  # and presence announced meanwhile may have been missed, both ways
+            asyncio.get_running_loop().create_task(self._announce_all(ask=True))
 
     async def stop(self) -> None:
-        if self._presence_task:
-            self._presence_task.cancel()
+        for task in (self._presence_task, self._presence_refresh):
+            if task:
+                task.cancel()
+        if self.shared:  # the other processes forget this one's members at once
+            with contextlib.suppress(Exception):
+                await self.backplane.publish("control", encode({"presence_all": [self.node, {}]}))
         while self._work is not None or self._pending:  # what was published goes out before the close frames
             self._step()
         if self._step_handle is not None:
@@ -251,6 +277,21 @@ class Hub:
         data = json.loads(payload)
         if channel == "room":
             self._deliver(data["room"], data["frame"])
+        elif channel == "control" and ("presence" in data or "presence_all" in data):
+            now = time.monotonic()
+            if "presence" in data:
+                node, room, here = data["presence"]
+                new = not self.board.knows(node)
+                self._mark_changed({room: self.board.apply_room(node, room, _here(here), now)})
+            else:
+                node, rooms = data["presence_all"]
+                new = not self.board.knows(node)
+                self._mark_changed(self.board.apply_all(node, {r: _here(h) for r, h in rooms.items()}, now))
+            if new and node != self.node:  # a process started (or came back): tell it who is here
+                await self._announce_all()
+        elif channel == "control" and "presence_ask" in data:
+            if data["presence_ask"] != self.node:
+                await self._announce_all()
         elif channel == "control" and "revoke" in data:
             user_id, scope = data["revoke"]
             for conn in list(self.connections):
@@ -355,11 +396,12 @@ class Hub:
         self._mark_presence(room, conn.user_id)
 
     # -- presence (ephemeral, throttled) -----------------------------------------------------
+    def _local_here(self, room: str) -> Here:
+        return {conn.user_id: conn.user_name for conn in self.rooms.get(room, ()) if not conn.hide_presence}
+
     def present(self, room: str) -> list[dict[str, Any]]:
-        seen: dict[int, str] = {}
-        for conn in self.rooms.get(room, ()):
-            if not conn.hide_presence:
-                seen[conn.user_id] = conn.user_name
+        """Who is in the room: connected to this process, or announced by the site's others."""
+        seen = self.board.here(room) | self._local_here(room)
         return [{"id": uid, "name": name} for uid, name in sorted(seen.items())]
 
     def _mark_presence(self, room: str, user_id: int) -> None:
@@ -367,22 +409,55 @@ class Hub:
         if self._presence_task is None or self._presence_task.done():
             self._presence_task = asyncio.get_running_loop().create_task(self._flush_presence())
 
+    def _mark_changed(self, changed: dict[str, set[int]]) -> None:
+        for room, users in changed.items():
+            for user_id in users:
+                self._mark_presence(room, user_id)
+
+    def expire_presence(self, now: float) -> None:
+        """Forget the processes not heard from for a while (PresenceBoard.EXPIRY)."""
+        self._mark_changed(self.board.expire(now))
+
     async def _flush_presence(self) -> None:
         """Coalesce joins and leaves into at most a few presence frames per second per room. A frame
         carries only the members who joined or left since the last one, each with where they are
         now (`joined` with their name, or `left`): a client holding any earlier snapshot (the list
         in `subscribed`) is exact after applying it, and a room of a thousand reconnecting members
-        is not sent its whole list a thousand times."""
+        is not sent its whole list a thousand times. With a shared backplane, the rooms whose own
+        members changed are announced to the other processes too."""
         await asyncio.sleep(0.25)
         touched, self._presence_touched = self._presence_touched, defaultdict(set)
         for room, users in touched.items():
-            here: dict[int, str] = {}
-            for conn in self.rooms.get(room, ()):
-                if conn.user_id in users and not conn.hide_presence:
-                    here[conn.user_id] = conn.user_name
+            local = self._local_here(room)
+            everyone = self.board.here(room) | local
+            here = {uid: name for uid, name in everyone.items() if uid in users}
             joined = [{"id": uid, "name": name} for uid, name in sorted(here.items())]
             left = sorted(users - here.keys())
             self._deliver(room, {"type": "presence", "room": room, "joined": joined, "left": left})
+            if self.shared and local != self._announced.get(room, {}):
+                if local:
+                    self._announced[room] = local
+                else:
+                    self._announced.pop(room, None)
+                await self.backplane.publish("control", encode({"presence": [self.node, room, local]}))
+
+    async def _announce_all(self, *, ask: bool = False) -> None:
+        """Tell the other processes who is in every room here (and, with `ask`, ask them the same)."""
+        rooms = {room: here for room in list(self.rooms) if (here := self._local_here(room))}
+        self._announced = dict(rooms)
+        await self.backplane.publish("control", encode({"presence_all": [self.node, rooms]}))
+        if ask:
+            await self.backplane.publish("control", encode({"presence_ask": self.node}))
+
+    async def _refresh_presence(self) -> None:
+        # Dropped if the backplane is not connected yet: then the others learn of this process when
+        # it next announces, and answer it with theirs (_on_backplane).
+        await self._announce_all(ask=True)
+        while True:
+            await asyncio.sleep(PresenceBoard.REFRESH)
+            with contextlib.suppress(Exception):
+                self.expire_presence(time.monotonic())
+                await self._announce_all()
 
     async def typing(self, conn: Connection, room: str) -> bool:
         now = time.monotonic()

@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,6 +155,57 @@ async def test_members_on_two_servers_see_each_others_messages_once_and_in_order
     assert await asyncio.gather(quiet(ca, chat.room), quiet(cb, chat.room)) == [[], []]
     await ca.close()
     await cb.close()
+
+
+class Present:
+    """Who the reference client shows as present in a room: the list in `subscribed`, then each
+    presence frame applied (joined added, left removed)."""
+
+    def __init__(self, client: WSClient, room: str, subscribed_frame: dict) -> None:
+        self.client, self.room = client, room
+        self.ids = {p["id"] for p in subscribed_frame["presence"]}
+
+    async def until(self, predicate, timeout: float = 15) -> set[int]:
+        while not predicate(self.ids):
+            frame = await self.client.expect(timeout, type="presence", room=self.room)
+            self.ids |= {p["id"] for p in frame["joined"]}
+            self.ids -= set(frame["left"])
+        return self.ids
+
+
+async def test_presence_shows_the_members_on_every_server_of_the_site(site):
+    from realtime.presence import PresenceBoard
+
+    await site.ready()
+    one, two = site.one, site.two
+    chat = await make_chat_group(one, members=3)
+    a, b, c = chat.members
+    cb = await connect(two, await session_token(two, b))
+    shown_b = Present(cb, chat.room, await subscribed(cb, chat.room))
+    ca = await connect(one, await session_token(one, a))
+    shown_a = Present(ca, chat.room, await subscribed(ca, chat.room))
+    # Connected to different processes, each sees the other.
+    await shown_b.until(lambda ids: a.id in ids)
+    await shown_a.until(lambda ids: b.id in ids)
+
+    # Someone joining later is given the whole room, wherever its members are connected.
+    cc = await connect(one, await session_token(one, c))
+    assert {p["id"] for p in (await subscribed(cc, chat.room))["presence"]} == {a.id, b.id, c.id}
+    await shown_b.until(lambda ids: c.id in ids)
+
+    # Leaving on one server shows on the other.
+    await ca.close()
+    assert await shown_b.until(lambda ids: a.id not in ids) == {b.id, c.id}
+
+    # A server that falls silent (killed, cut off) is forgotten once it has not been heard from
+    # for PresenceBoard.EXPIRY seconds: the clock is moved on rather than waited for.
+    async def later():
+        two.app.state.hub.expire_presence(time.monotonic() + PresenceBoard.EXPIRY + 1)
+
+    await asyncio.to_thread(two.run, later)
+    assert await shown_b.until(lambda ids: c.id not in ids) == {b.id}
+    await cb.close()
+    await cc.close()
 
 
 async def test_member_removed_on_one_server_stops_receiving_at_once_on_the_other(site):
