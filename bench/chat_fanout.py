@@ -1024,7 +1024,7 @@ def driver(args: argparse.Namespace) -> None:
             for name, values in by_name.items()
         ]
         for n, figures in enumerate(rounds, 1):
-            out += [(f"{name}_round{n}", value) for name, value in figures if name.endswith("_ratio")]
+            out += [(f"{name}_round{n}", value) for name, value in figures if "_ratio" in name]
     for name, value in out:
         print(f"RESULT {name} {value}")
 
