@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import logging
 import time
 import uuid
 from collections import defaultdict, deque
@@ -23,6 +24,7 @@ from realtime.fastpath import DirectWriter, text_frame
 from realtime.presence import Here, PresenceBoard
 
 _ids = itertools.count(1)
+log = logging.getLogger("convene.hub")
 
 
 def encode(frame: dict[str, Any]) -> str:
@@ -450,14 +452,17 @@ class Hub:
             await self.backplane.publish("control", encode({"presence_ask": self.node}))
 
     async def _refresh_presence(self) -> None:
-        # Dropped if the backplane is not connected yet: then the others learn of this process when
-        # it next announces, and answer it with theirs (_on_backplane).
-        await self._announce_all(ask=True)
+        # The first announcement is dropped if the backplane is not connected yet: the others then
+        # learn of this process when it next announces, and answer with theirs (_on_backplane).
+        ask = True
         while True:
-            await asyncio.sleep(PresenceBoard.REFRESH)
-            with contextlib.suppress(Exception):
+            try:
                 self.expire_presence(time.monotonic())
-                await self._announce_all()
+                await self._announce_all(ask=ask)
+            except Exception:  # never let one bad moment end the refreshing
+                log.exception("presence refresh failed")
+            ask = False
+            await asyncio.sleep(PresenceBoard.REFRESH)
 
     async def typing(self, conn: Connection, room: str) -> bool:
         now = time.monotonic()
