@@ -7,16 +7,20 @@ Here the frame is built once per event (websockets' own Frame serialiser) and, f
 served by uvicorn's websockets-sansio protocol without extensions (no permessage-deflate), written
 straight to its transport, as websockets' own broadcast() does.
 
+A connection that negotiated permessage-deflate compresses each frame with its own state, so it
+cannot share the prebuilt frame; its texts are still handed straight to its own websockets protocol
+object (text_writer), without the ASGI round trip.
+
 Only while nothing else is pending for that connection and the transport is not paused: otherwise
 the frame takes the queued ASGI path (realtime.hub.Connection), which keeps order and
 back-pressure (a client that does not read is still cut off with 4008). Anything this module does
-not recognise (another server, another uvicorn protocol, a wrapped `send`, compression) simply
-gets no direct writer and uses ASGI.
+not recognise (another server, another uvicorn protocol, a wrapped `send`) simply gets no direct
+writer and uses ASGI.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,6 +30,7 @@ from websockets.protocol import State
 RAW_SEND = "convene.raw_send"
 
 DirectWriter = Callable[[bytes], bool]
+TextWriter = Callable[[Sequence[str]], bool]
 
 
 def text_frame(text: str) -> bytes:
@@ -77,6 +82,38 @@ def direct_writer(scope: Scope) -> DirectWriter | None:
         ):
             return False
         transport.write(wire)
+        return True
+
+    return write
+
+
+def text_writer(scope: Scope) -> TextWriter | None:
+    """For a connection with an extension (permessage-deflate), which cannot share a prebuilt
+    frame: a function that sends texts through the connection's own websockets protocol object (its
+    own compression state), as uvicorn's `send` does, and writes the result in one go; or None
+    when this connection has no extension or is not served by uvicorn's websockets-sansio
+    protocol."""
+    protocol = _sansio_protocol(scope.get(RAW_SEND))
+    if protocol is None:
+        return None
+    ws = protocol.conn
+    if not ws.extensions:
+        return None
+    transport = protocol.transport
+    writable = protocol.writable
+
+    def write(texts: Sequence[str]) -> bool:
+        if (
+            protocol.close_sent
+            or protocol.disconnected
+            or ws.state is not State.OPEN
+            or not writable.is_set()
+            or transport.is_closing()
+        ):
+            return False
+        for text in texts:
+            ws.send_text(text.encode())
+        transport.write(b"".join(ws.data_to_send()))
         return True
 
     return write

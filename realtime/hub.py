@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from realtime.backplane import Backplane
-from realtime.fastpath import DirectWriter, text_frame
+from realtime.fastpath import DirectWriter, TextWriter, text_frame
 from realtime.presence import Here, PresenceBoard
 
 _ids = itertools.count(1)
@@ -71,6 +71,8 @@ class Connection:
     limits: Limits
     # Writes a prebuilt frame straight to the transport when it can (realtime/fastpath.py).
     direct: DirectWriter | None = None
+    # Or, for a compressed connection, hands texts straight to its own protocol object.
+    direct_texts: TextWriter | None = None
     id: int = field(default_factory=lambda: next(_ids))
     rooms: set[str] = field(default_factory=set)
     # room -> access scope it was granted under (e.g. "group:5" for that group's chat and threads)
@@ -108,8 +110,11 @@ class Connection:
             corked.append((text, wire))
             return
         # Straight to the transport when nothing is queued or being sent ahead of this frame.
-        if self.direct is not None and not self._out and not self._sending:
-            if self.direct(text_frame(text) if wire is None else wire):
+        if not self._out and not self._sending:
+            if self.direct is not None:
+                if self.direct(text_frame(text) if wire is None else wire):
+                    return
+            elif self.direct_texts is not None and self.direct_texts((text,)):
                 return
         if len(self._out) >= self.limits.queue_frames:
             # What is already queued is a gap-free prefix: the writer sends it, then closes.
@@ -126,8 +131,11 @@ class Connection:
         frames, self._corked = self._corked, None
         if not frames:
             return
-        if len(frames) > 1 and self.direct is not None and not self._out and not self._sending:
-            if self.direct(b"".join(text_frame(text) if wire is None else wire for text, wire in frames)):
+        if len(frames) > 1 and not self._out and not self._sending:
+            if self.direct is not None:
+                if self.direct(b"".join(text_frame(text) if wire is None else wire for text, wire in frames)):
+                    return
+            elif self.direct_texts is not None and self.direct_texts([text for text, _ in frames]):
                 return
         for text, wire in frames:
             self.offer(text, wire)

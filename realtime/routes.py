@@ -20,7 +20,7 @@ from convene.api import api, json_response
 from convene.errors import ConveneError, NotFound
 from convene.security import origin_allowed
 from realtime import service
-from realtime.fastpath import direct_writer
+from realtime.fastpath import direct_writer, text_writer
 from realtime.hub import Connection, Hub, encode
 
 HISTORY_LIMIT = 500
@@ -201,6 +201,7 @@ async def ws_endpoint(ws: WebSocket) -> None:
         close=close,
         limits=hub.limits,
         direct=direct_writer(ws.scope),
+        direct_texts=text_writer(ws.scope),
     )
     hub.register(conn)
     session = Session(ws, hub, conn)

@@ -48,7 +48,7 @@ async def test_events_go_straight_to_the_transport_by_default(live):
 
 
 @pytest.mark.parametrize("compression", ["deflate", None])
-async def test_with_compression_on_frames_take_the_asgi_path(tmp_path, compression):
+async def test_with_compression_on_each_connection_compresses_its_own_frames(tmp_path, compression):
     from tests.conftest import start_server
 
     live = start_server(tmp_path, ws_compression=True)
@@ -58,8 +58,12 @@ async def test_with_compression_on_frames_take_the_asgi_path(tmp_path, compressi
         negotiated = ca.ws.response.headers.get("Sec-WebSocket-Extensions") or ""
         assert ("permessage-deflate" in negotiated) == (compression is not None)
         conns = hub_connections(live, {u.id for u in chat.members})
-        # Compressed connections cannot share one prebuilt frame; uncompressed ones still can.
-        assert len(conns) == 2 and all((c.direct is None) == (compression is not None) for c in conns)
+        # Compressed connections cannot share one prebuilt frame: each hands its texts to its own
+        # protocol object (its own compression state). Uncompressed ones still share the frame.
+        assert len(conns) == 2
+        assert all((c.direct is None) == (compression is not None) for c in conns)
+        assert all((c.direct_texts is None) == (compression is None) for c in conns)
+        assert all(c.queued == 0 for c in conns)
         await ca.close()
         await cb.close()
     finally:
@@ -69,12 +73,14 @@ async def test_with_compression_on_frames_take_the_asgi_path(tmp_path, compressi
 BATCH = 5
 
 
-async def publish_together(live, chat, author, *, groups=(BATCH,), chunk=None):
+async def publish_together(live, chat, author, *, groups=(BATCH,), chunk=None, queued=False):
     """On the server's loop, store BATCH messages, then publish them in `groups` (sizes), each
     group within one turn of the loop (as happens under load, when several sends finish storing
     while a fan-out runs), letting the loop turn once between groups. `chunk` sets how many
-    connections the hub serves per turn meanwhile. Returns what each listener's direct writer was
-    given."""
+    connections the hub serves per turn meanwhile; `queued` takes the direct writers away, as on a
+    server without them, so every frame takes the queued ASGI path. Returns what each listener's
+    direct writer was given, one entry per call (bytes: a prebuilt write, or the texts given to a
+    compressed connection's writer, joined)."""
     from realtime import service
 
     hub = live.app.state.hub
@@ -89,16 +95,25 @@ async def publish_together(live, chat, author, *, groups=(BATCH,), chunk=None):
             )
             assert created
             events.append(event)
-        originals = {}
+        originals = {conn: (conn.direct, conn.direct_texts) for conn in conns}
         for conn in conns:
-            if conn.direct is not None:
-                originals[conn] = conn.direct
+            log = writes[conn.user_id]
+            if queued:
+                conn.direct = conn.direct_texts = None
+            elif conn.direct is not None:
 
-                def spy(wire, _write=conn.direct, _log=writes[conn.user_id]):
+                def spy(wire, _write=conn.direct, _log=log):
                     _log.append(wire)
                     return _write(wire)
 
                 conn.direct = spy
+            elif conn.direct_texts is not None:
+
+                def spy_texts(texts, _write=conn.direct_texts, _log=log):
+                    _log.append("".join(texts).encode())
+                    return _write(texts)
+
+                conn.direct_texts = spy_texts
         shipped = hub.limits.fanout_chunk
         hub.limits.fanout_chunk = chunk or shipped
         try:
@@ -113,11 +128,16 @@ async def publish_together(live, chat, author, *, groups=(BATCH,), chunk=None):
                 await asyncio.sleep(0)
         finally:
             hub.limits.fanout_chunk = shipped
-            for conn, write in originals.items():
-                conn.direct = write
+            for conn, (direct, direct_texts) in originals.items():
+                conn.direct, conn.direct_texts = direct, direct_texts
 
     await asyncio.to_thread(live.run, go)
     return writes
+
+
+def written_together(writes):
+    """The message keys in each write that carried any of the published messages."""
+    return [[int(k) for k in re.findall(rb'"key":"t(\d)"', w)] for w in writes if b"together" in w]
 
 
 async def test_events_published_in_one_turn_reach_each_connection_in_one_write(live):
@@ -131,10 +151,7 @@ async def test_events_published_in_one_turn_reach_each_connection_in_one_write(l
         assert [e["seq"] for e in got] == list(range(MESSAGES + 1, MESSAGES + BATCH + 1))
     for user in (a, b):
         # One system call carried the five frames, in order; none was written on its own.
-        batches = [w for w in writes[user.id] if b"together" in w]
-        assert len(batches) == 1
-        keys = [int(m) for m in re.findall(rb'"key":"t(\d)"', batches[0])]
-        assert keys == list(range(BATCH))
+        assert written_together(writes[user.id]) == [list(range(BATCH))]
     await ca.close()
     await cb.close()
 
@@ -150,25 +167,29 @@ async def test_events_published_during_a_fan_out_go_out_together_in_the_next(liv
         got = await client.events(chat.room, BATCH)
         assert [e["seq"] for e in got] == list(range(MESSAGES + 1, MESSAGES + BATCH + 1))
     for user in (a, b):
-        batches = [re.findall(rb'"key":"t(\d)"', w) for w in writes[user.id] if b"together" in w]
-        assert batches == [[b"0"], [b"1", b"2", b"3", b"4"]]
+        assert written_together(writes[user.id]) == [[0], [1, 2, 3, 4]]
     await ca.close()
     await cb.close()
 
 
-async def test_events_published_in_one_turn_keep_their_order_on_the_queued_path(tmp_path):
+@pytest.mark.parametrize("compression", ["deflate", None])
+async def test_events_published_in_one_turn_keep_their_order_on_every_path(tmp_path, compression):
     from tests.conftest import start_server
 
-    live = start_server(tmp_path, ws_compression=True)
+    live = start_server(tmp_path, ws_compression=compression is not None)
     try:
         chat = await make_chat_group(live)
-        ca, cb = await chat_round(live, chat, compression="deflate")
-        writes = await publish_together(live, chat, chat.members[0])
-        assert writes == {u.id: [] for u in chat.members}  # compressed: no direct writer
+        ca, cb = await chat_round(live, chat, compression=compression)
+        if compression:  # each connection's own writer: one call for the five, in order
+            writes = await publish_together(live, chat, chat.members[0])
+            assert all(written_together(w) == [list(range(BATCH))] for w in writes.values())
+        else:  # no direct writer (as on another server): five frames through the queue
+            writes = await publish_together(live, chat, chat.members[0], queued=True)
+            assert writes == {u.id: [] for u in chat.members}
         for client in (ca, cb):
             got = await client.events(chat.room, BATCH)
             assert [e["seq"] for e in got] == list(range(MESSAGES + 1, MESSAGES + BATCH + 1))
-            assert got[-1]["data"]["html"] == f"<p>together {BATCH - 1}</p>"
+            assert [e["data"]["html"] for e in got] == [f"<p>together {i}</p>" for i in range(BATCH)]
         await ca.close()
         await cb.close()
     finally:
