@@ -149,7 +149,12 @@ class Connection:
             await self._space.wait()
         self.offer(text)
 
-    def offer_seq(self, room: str, seq: int, text: str, wire: bytes | None = None) -> None:
+    def offer_seq(self, room: str, seq: int | None, text: str, wire: bytes | None = None) -> None:
+        """A room's frame: with a seq (from the room's log), sent once and in order; without one
+        (presence, typing), simply offered."""
+        if seq is None:
+            self.offer(text, wire)
+            return
         buffered = self.catching_up.get(room)
         if buffered is not None:
             buffered.append((seq, text))
@@ -196,20 +201,14 @@ def _offer_events(events: list[_Event], conns: list[Connection]) -> None:
         room, seq, text, wire = events[0]
         for conn in conns:
             if room in conn.rooms:
-                if seq is None:
-                    conn.offer(text, wire)
-                else:
-                    conn.offer_seq(room, seq, text, wire)
+                conn.offer_seq(room, seq, text, wire)
         return
     for conn in conns:
         conn._corked = []
         try:
             for room, seq, text, wire in events:
                 if room in conn.rooms:
-                    if seq is None:
-                        conn.offer(text, wire)
-                    else:
-                        conn.offer_seq(room, seq, text, wire)
+                    conn.offer_seq(room, seq, text, wire)
         finally:
             conn.uncork()
 
