@@ -262,7 +262,7 @@ class Hub:
                 task.cancel()
         if self.shared:  # the other processes forget this one's members at once
             with contextlib.suppress(Exception):
-                await self.backplane.publish("control", encode({"presence_all": [self.node, {}]}))
+                await self._tell_others({"presence_all": [self.node, {}]})
         while self._work is not None or self._pending:  # what was published goes out before the close frames
             self._step()
         if self._step_handle is not None:
@@ -448,28 +448,37 @@ class Hub:
                     self._announced[room] = local
                 else:
                     self._announced.pop(room, None)
-                await self.backplane.publish("control", encode({"presence": [self.node, room, local]}))
+                await self._tell_others({"presence": [self.node, room, local]})
 
     async def _announce_all(self, *, ask: bool = False) -> None:
         """Tell the other processes who is in every room here (and, with `ask`, ask them the same)."""
         rooms = {room: here for room in list(self.rooms) if (here := self._local_here(room))}
         self._announced = dict(rooms)
-        await self.backplane.publish("control", encode({"presence_all": [self.node, rooms]}))
+        await self._tell_others({"presence_all": [self.node, rooms]})
         if ask:
-            await self.backplane.publish("control", encode({"presence_ask": self.node}))
+            await self._tell_others({"presence_ask": self.node})
+
+    async def _tell_others(self, message: dict[str, Any]) -> None:
+        """A presence announcement, sent only while the backplane is connected: unlike a revocation
+        it is not worth holding through an outage (and must not crowd revocations out of what is
+        held), since everything is announced again after the reconnect (resync)."""
+        if getattr(self.backplane, "connected", True):
+            await self.backplane.publish("control", encode(message))
 
     async def _refresh_presence(self) -> None:
-        # The first announcement is dropped if the backplane is not connected yet: the others then
-        # learn of this process when it next announces, and answer with theirs (_on_backplane).
-        ask = True
+        """Every REFRESH seconds: forget the silent processes, announce all of this one's rooms.
+        Until the backplane first connects, it tries every second instead (and then asks the others
+        for theirs), so a process that starts before Redis does is known soon after."""
+        asked = False
         while True:
+            connected = bool(getattr(self.backplane, "connected", True))
             try:
                 self.expire_presence(time.monotonic())
-                await self._announce_all(ask=ask)
+                await self._announce_all(ask=connected and not asked)
             except Exception:  # never let one bad moment end the refreshing
                 log.exception("presence refresh failed")
-            ask = False
-            await asyncio.sleep(PresenceBoard.REFRESH)
+            asked = asked or connected
+            await asyncio.sleep(PresenceBoard.REFRESH if asked else 1.0)
 
     async def typing(self, conn: Connection, room: str) -> bool:
         now = time.monotonic()

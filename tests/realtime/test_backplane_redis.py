@@ -236,8 +236,8 @@ async def test_member_removed_on_one_server_stops_receiving_at_once_on_the_other
 async def test_redis_outage_keeps_local_delivery_and_clients_catch_up_after_it(site):
     await site.ready()
     one, two, redis = site.one, site.two, site.redis
-    chat = await make_chat_group(one)
-    a, b = chat.members
+    chat = await make_chat_group(one, members=3)
+    a, b, c = chat.members
     ca = await connect(one, await session_token(one, a))
     cb = await connect(two, await session_token(two, b))
     await subscribed(ca, chat.room)
@@ -258,6 +258,13 @@ async def test_redis_outage_keeps_local_delivery_and_clients_catch_up_after_it(s
     assert await shown_b.until(3) == ["<p>before</p>", "<p>one alone</p>", "<p>two alone</p>"]
     assert shown_b.arrived[:2] == [1, 3] and shown_b.asked == [1]
     assert await quiet(ca, chat.room) == []  # 3 never reached A
+    # C joins on server one meanwhile. Presence is not held for later like a revocation (it is all
+    # announced again after the reconnect), so it cannot crowd revocations out of what is held.
+    cc = await connect(one, await session_token(one, c))
+    await subscribed(cc, chat.room)
+    await until(lambda: c.id in {p["id"] for p in one.app.state.hub.present(chat.room)}, "C is here on one")
+    await cc.expect(type="presence", room=chat.room)  # C's own join, announced after it subscribed
+    assert not [m for m in backplane(one)._held if '"presence' in m[1]]
 
     redis.start()  # the same port, as a restarted Redis
     await until(lambda: backplane(one).connected and backplane(two).connected, "both reconnect")
@@ -273,8 +280,14 @@ async def test_redis_outage_keeps_local_delivery_and_clients_catch_up_after_it(s
     assert shown_b.asked == [1, 3]
     # Nothing more comes: nothing is shown twice, nothing is lost.
     assert await asyncio.gather(quiet(ca, chat.room), quiet(cb, chat.room)) == [[], []]
+    # And server two learns, once Redis is back, who joined on one meanwhile (C subscribes again
+    # when asked to, as every client does after an outage).
+    await cc.expect(type="catchup", room=chat.room)
+    await subscribed(cc, chat.room)
+    await until(lambda: c.id in {p["id"] for p in two.app.state.hub.present(chat.room)}, "two shows C")
     await ca.close()
     await cb.close()
+    await cc.close()
 
 
 async def test_access_is_checked_again_after_an_outage(site):
