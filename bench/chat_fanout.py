@@ -89,7 +89,7 @@ import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchkit import MAIN, VPY, calib, die_with_parent, ensure_venv, free_port, proc_cpu
+from benchkit import MAIN, VPY, calib, die_with_parent, ensure_venv, free_port, proc_cpu, wait_quiet
 
 SEQ_RE = re.compile(rb'"seq":(\d+)')
 TS_RE = re.compile(rb"ts=(\d+)")
@@ -833,20 +833,6 @@ def cli_default_deflate() -> str:
     )
 
 
-async def wait_quiet(max_s: float) -> None:
-    """This machine is shared: wait (up to max_s) until other processes use < 15% of a core."""
-    deadline = time.monotonic() + max_s
-    while True:
-        a = cpu_snap()
-        await asyncio.sleep(2.0)
-        b = cpu_snap()
-        busy = (b[1] - a[1]) / os.sysconf("SC_CLK_TCK") / 2.0 * 100
-        if busy < 15 or time.monotonic() > deadline:
-            if busy >= 15:
-                log(f"host still busy ({busy:.0f}% of a core used by others); measuring anyway")
-            return
-
-
 async def drive(args: argparse.Namespace, work: Path) -> list[dict]:
     seeded = json.loads((work / "seed.json").read_text()) if (work / "seed.json").exists() else None
     state: dict = {"since": 0}
@@ -854,7 +840,7 @@ async def drive(args: argparse.Namespace, work: Path) -> list[dict]:
     for round_no in range(1, args.rounds + 1):
         for variant in args.variants:
             if args.wait_quiet:
-                await wait_quiet(args.wait_quiet)
+                await asyncio.to_thread(wait_quiet, args.wait_quiet, log)  # the loop stays free
             if variant == "bare":
                 got = await variant_bare(args, "none")
             elif variant == "bare-deflate":
