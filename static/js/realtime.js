@@ -56,8 +56,9 @@
 
   function onEvent(room, ev) {
     if (ev.seq <= room.last) return;                 // duplicate: already applied
-    if (ev.seq > room.last + 1 && room.last >= 0) {  // a gap: ask for what is missing
-      send({type: "subscribe", room: room.name, since: room.last});
+    if (ev.seq > room.last + 1 && room.last >= 0) {  // a gap: ask for what is missing, once
+      if (!room.asking) send({type: "subscribe", room: room.name, since: room.last});
+      room.asking = true;                            // the reply replays this event too
       return;
     }
     room.last = ev.seq;
@@ -92,6 +93,7 @@
     ws.onopen = function () {
       backoff = 1000;
       Object.keys(rooms).forEach(function (name) {
+        rooms[name].asking = false;
         send({type: "subscribe", room: name, since: Math.max(rooms[name].last, 0)});
       });
       Object.keys(pending).forEach(function (k) { send(pending[k]); });
@@ -99,14 +101,14 @@
     ws.onmessage = function (msg) {
       var f; try { f = JSON.parse(msg.data); } catch (e) { return; }
       var room = f.room && rooms[f.room];
-      if (f.type === "subscribed" && room) { setState(room.el.dataset.liveText, "live"); presence(room, f.presence); }
+      if (f.type === "subscribed" && room) { room.asking = false; setState(room.el.dataset.liveText, "live"); presence(room, f.presence); }
       else if (f.type === "event" && room) onEvent(room, f);
       else if (f.type === "ack" && f.key) { delete pending[f.key]; saveDrafts(); }
       else if (f.type === "presence" && room) presenceChange(room, f);
       else if (f.type === "typing" && room) typing(room, f.user);
       else if (f.type === "catchup" && room) send({type: "subscribe", room: f.room, since: room.last});
       else if (f.type === "unsubscribed" && room && f.reason === "access_removed") { setState(room.el.dataset.removedText, "off"); delete rooms[f.room]; }
-      else if (f.type === "error") showError(f);
+      else if (f.type === "error") { Object.keys(rooms).forEach(function (n) { rooms[n].asking = false; }); showError(f); }
     };
     ws.onclose = function () {
       setState(panels[0].dataset.offlineText || "Offline", "off");
