@@ -139,12 +139,20 @@ class Statement:
     It runs on the current context's connection, so inside `in_transaction()` on the
     transaction's. Rows come back as dicts; the columns named in `moments` hold datetimes and come
     back as Tortoise returns them (aware, in the configured time zone), whichever database stored
-    them."""
+    them. Where the two databases need different SQL for one job, `postgres` gives PostgreSQL's: it
+    takes the same values, and may number its placeholders itself ($1, $2, ...) to take them in
+    another order or twice."""
 
     def __init__(
-        self, sql: str, *, columns: dict[str, type[Model]] | None = None, moments: Iterable[str] = ()
+        self,
+        sql: str,
+        *,
+        columns: dict[str, type[Model]] | None = None,
+        moments: Iterable[str] = (),
+        postgres: str | None = None,
     ) -> None:
         self._source = sql
+        self._postgres = postgres
         self._columns = columns or {}
         self._lists = "(?...)" in sql
         self._sql: dict[tuple[str, tuple[int, ...]], str] = {}  # by dialect and list lengths
@@ -153,7 +161,7 @@ class Statement:
     def sql(self, dialect: str = "sqlite", lengths: tuple[int, ...] = ()) -> str:
         found = self._sql.get((dialect, lengths))
         if found is None:
-            found = self._source
+            found = self._postgres if dialect != "sqlite" and self._postgres is not None else self._source
             for alias, model in self._columns.items():
                 found = found.replace("{%s}" % alias, model_columns(model, alias))  # noqa: UP031
             for n in lengths:

@@ -77,18 +77,55 @@ _SEND_STATE = Statement(
     """,
     moments=("muted_until", "last_sent"),
 )
-_INSERT_MESSAGE = Statement(
+# A message, its number and its log entry, in one statement and one round trip to the database,
+# atomic on its own: the room's counter moves on, the message takes the number, and the log records
+# it. SQLite cannot write several tables from one statement, so there the message's insert takes
+# last_seq + 1 and a trigger (migration realtime.0002_message_log_trigger) moves the counter and
+# writes the log entry; a write statement holds SQLite's one write lock from its start,
+# so no other writer takes the same number. PostgreSQL's data-modifying CTEs do it in the open: the
+# UPDATE locks the room's row until commit, so a concurrent sender waits and takes the next number.
+# No row comes back when the room has no row yet (its first event).
+_STORE_MESSAGE = Statement(
     """
     INSERT INTO "rt_messages" ("room", "seq", "author_id", "client_key", "body", "body_html", "created_at")
-    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING "id"
-    """
-)
-_INSERT_MESSAGE_EVENT = Statement(
-    """
+    SELECT "key", "last_seq" + 1, ?, ?, ?, ?, ? FROM "rt_rooms" WHERE "key" = ?
+    RETURNING "id", "seq"
+    """,
+    postgres="""
+    WITH "s" AS (
+      UPDATE "rt_rooms" SET "last_seq" = "last_seq" + 1 WHERE "key" = $6 RETURNING "key", "last_seq"
+    ), "m" AS (
+      INSERT INTO "rt_messages" ("room", "seq", "author_id", "client_key", "body", "body_html", "created_at")
+      SELECT "key", "last_seq", $1, $2, $3, $4, $5 FROM "s" RETURNING "id", "room", "seq", "created_at"
+    )
     INSERT INTO "rt_events" ("room", "seq", "kind", "message_id", "payload", "created_at")
-    VALUES (?, ?, 'message', ?, '{}', ?)
-    """
+    SELECT "room", "seq", 'message', "id", '{}', "created_at" FROM "m" RETURNING "message_id" AS "id", "seq"
+    """,
 )
+
+
+async def _store_message(
+    room: str, author_id: int, client_key: str, body: str, html: str, now: Any, conn: Any = None
+) -> ChatMessage:
+    """Store a message with its seq and log entry, and return it (without reading it back).
+    Inside a transaction, pass its connection (`conn`) for the room's first event."""
+    values = (author_id, client_key, body, html, now, room)
+    rows = await _STORE_MESSAGE.rows(*values)
+    if not rows:  # the room's first event: make its row, then store
+        await Room.get_or_create(key=room, defaults={"created_at": now}, using_db=conn)
+        rows = await _STORE_MESSAGE.rows(*values)
+    message = ChatMessage(
+        id=rows[0]["id"],
+        room=room,
+        seq=rows[0]["seq"],
+        author_id=author_id,
+        client_key=client_key,
+        body=body,
+        body_html=html,
+        created_at=now,
+    )
+    message._saved_in_db = True
+    return message
 
 
 async def do_send_message(
@@ -125,27 +162,17 @@ async def do_send_message(
     ):
         raise RateLimited(f"Slow mode is on: you can send one message every {slow_mode} seconds.")
     html = render_markdown(body)
-    async with in_transaction() as conn:
-        seq = await _next_seq(room, clock, conn)
-        inserted = await _INSERT_MESSAGE.rows(room, seq, viewer.id, client_key, body, html, now)
-        message = ChatMessage(
-            id=inserted[0]["id"],
-            room=room,
-            seq=seq,
-            author_id=viewer.id,
-            client_key=client_key,
-            body=body,
-            body_html=html,
-            created_at=now,
-        )
-        message._saved_in_db = True
-        await _INSERT_MESSAGE_EVENT.rows(room, seq, message.id, now)
-        # A kind may keep its own records in step with its log (direct messages: the inbox order
-        # and who is owed an email), in the same transaction.
-        on_stored = getattr(kind, "on_stored", None)
-        if on_stored is not None:
+    # A kind may keep its own records in step with its log (direct messages: the inbox order and
+    # who is owed an email), in the same transaction; a group's chat has none, and its message is
+    # one statement, atomic by itself.
+    on_stored = getattr(kind, "on_stored", None)
+    if on_stored is None:
+        message = await _store_message(room, viewer.id, client_key, body, html, now)
+    else:
+        async with in_transaction() as conn:
+            message = await _store_message(room, viewer.id, client_key, body, html, now, conn)
             await on_stored(ident, message, conn)
-    return message_frame(room, seq, message, viewer.name), True
+    return message_frame(room, message.seq, message, viewer.name), True
 
 
 async def _moderation_event(

@@ -85,6 +85,21 @@ def insert_old_rows(path, when: datetime) -> None:
             (13, 5, 1, 7, None, "We sorted coats by **size**, not by donor.",
              "<p>We sorted coats by <strong>size</strong>, not by donor.</p>", stamp(when)),
         )  # fmt: skip
+        # The group's chat, one message in: its room, the message and its log entry.
+        db.execute(
+            "INSERT INTO rt_rooms (key, last_seq, slow_mode_seconds, created_at) VALUES (?, ?, ?, ?)",
+            ("group:3", 1, 0, stamp(when)),
+        )
+        db.execute(
+            "INSERT INTO rt_messages (id, room, seq, author_id, client_key, body, body_html, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (21, "group:3", 1, 7, "old-1", "Coats first, then boots.", "<p>Coats first, then boots.</p>",
+             stamp(when)),
+        )  # fmt: skip
+        db.execute(
+            "INSERT INTO rt_events (room, seq, kind, message_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            ("group:3", 1, "message", 21, "{}", stamp(when)),
+        )
 
 
 async def test_rows_from_the_first_migration_survive_the_upgrade(tmp_path):
@@ -124,8 +139,20 @@ async def test_rows_from_the_first_migration_survive_the_upgrade(tmp_path):
         async with Browserish(server.url) as browser:
             signed = await browser.post_form("/login", {"email": "veteran@example.org", "password": PASSWORD})
             me = await browser.get("/api/v1/me")
+            # The chat goes on from where it was: the next message is number 2, with its log entry.
+            said = await browser.post_form("/g/old-timers/chat", {"body": "Boots by size too."})
+            chat = await browser.get("/g/old-timers/chat")
     finally:
         server.stop()
+    assert said.status_code == 303
+    assert chat.status_code == 200
+    assert chat.text.index("Coats first, then boots.") < chat.text.index("Boots by size too.")
+    with sqlite3.connect(path) as db:
+        assert db.execute(
+            "SELECT e.seq, m.body FROM rt_events e JOIN rt_messages m ON m.id = e.message_id "
+            "WHERE e.room = 'group:3' ORDER BY e.seq"
+        ).fetchall() == [(1, "Coats first, then boots."), (2, "Boots by size too.")]
+        assert db.execute("SELECT last_seq FROM rt_rooms WHERE key = 'group:3'").fetchone() == (2,)
     assert page.status_code == 200
     assert "Winter clothing drives that worked" in page.text
     assert "We sorted coats by <strong>size</strong>, not by donor." in page.text

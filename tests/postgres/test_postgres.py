@@ -81,11 +81,37 @@ async def test_chat_is_durable_and_ordered_on_postgres(pg_live):
     await cb.send(type="send", room=chat.room, body="pg 0", key="pg0", ref=99)
     assert (await cb.expect(type="ack", ref=99))["duplicate"] is True
 
+    # Two members at once, on two pooled connections: each message takes the next number and its
+    # log entry in one statement (realtime/service.py _STORE_MESSAGE), never another's number.
+    async def burst(client, name: str) -> None:
+        for i in range(5):
+            await client.send(type="send", room=chat.room, body=f"{name} {i}", key=f"{name}-burst{i}")
+
+    await asyncio.gather(burst(ca, "a"), burst(cb, "b"))
+    for client in (ca, cb):
+        for _ in range(5):
+            await client.expect(type="ack")
+
+    async def stored() -> tuple[list, list, int]:
+        from realtime.models import ChatMessage, Room, RoomEvent
+
+        messages = await ChatMessage.filter(room=chat.room).order_by("seq").values_list("seq", "id")
+        log = (
+            await RoomEvent.filter(room=chat.room, kind="message")
+            .order_by("seq")
+            .values_list("seq", "message_id")
+        )
+        return messages, log, (await Room.get(key=chat.room)).last_seq
+
+    messages, log, last_seq = await asyncio.to_thread(pg_live.run, stored())
+    assert [tuple(m) for m in messages] == [tuple(e) for e in log]
+    assert [seq for seq, _ in messages] == list(range(1, 21)) and last_seq == 20
+
     # Slow mode and mutes are read in one hand-written statement on every send.
     cm = await connect(pg_live, await session_token(pg_live, chat.moderator))
     await cm.send(type="slow_mode", room=chat.room, seconds=60, ref=1)
     await cm.expect(type="ack", ref=1)
-    pg_live.clock.advance(seconds=61)  # b's ten messages are a minute old
+    pg_live.clock.advance(seconds=61)  # every message so far is a minute old
     await cb.send(type="send", room=chat.room, body="slow one", key="slow1", ref=100)
     await cb.expect(type="ack", ref=100)
     await cb.send(type="send", room=chat.room, body="slow two", key="slow2", ref=101)
@@ -100,7 +126,7 @@ async def test_chat_is_durable_and_ordered_on_postgres(pg_live):
     await cb.send(type="send", room=chat.room, body="slow three", key="slow3", ref=104)
     assert (await cb.expect(type="ack", ref=104))[
         "seq"
-    ] == 15  # after 10 messages, slow mode, slow one, a1 and the mute
+    ] == 25  # after 20 messages, slow mode, slow one, a1 and the mute
     for c in (ca, cb, cm):
         await c.close()
 

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -91,11 +92,13 @@ async def quiet(client: WSClient, room: str, timeout: float = 0.5) -> list[dict]
 
 class Shown:
     """What the reference client (static/js/realtime.js) shows of a room: each seq applied once and
-    in order; on a gap it subscribes again from the last seq it applied and drops what it has."""
+    in order; on a gap it subscribes again from the last seq it applied, once until the reply comes,
+    and drops what it has."""
 
     def __init__(self, client: WSClient, room: str) -> None:
         self.client, self.room = client, room
         self.last = 0
+        self.asking = False
         self.html: list[str] = []
         self.arrived: list[int] = []  # every event's seq, as it came
         self.asked: list[int] = []  # the `since` of each catch-up it asked for
@@ -107,14 +110,18 @@ class Shown:
                 self.asked.append(event["since"])
                 await self.client.send(type="subscribe", room=self.room, since=self.last)
                 continue
+            if event["type"] == "subscribed":
+                self.asking = False
             if event["type"] != "event":
                 continue
             self.arrived.append(event["seq"])
             if event["seq"] <= self.last:
                 continue
             if event["seq"] > self.last + 1:
-                self.asked.append(self.last)
-                await self.client.send(type="subscribe", room=self.room, since=self.last)
+                if not self.asking:
+                    self.asked.append(self.last)
+                    await self.client.send(type="subscribe", room=self.room, since=self.last)
+                self.asking = True
                 continue
             self.last = event["seq"]
             self.html.append(event["data"]["html"])
@@ -171,6 +178,51 @@ class Present:
             self.ids |= {p["id"] for p in frame["joined"]}
             self.ids -= set(frame["left"])
         return self.ids
+
+
+async def test_senders_on_both_servers_at_once_take_consecutive_numbers(site):
+    """Two processes write one SQLite file: each message takes its number, and its log entry, in one
+    statement (realtime/service.py _STORE_MESSAGE and its trigger), never the same as the other's.
+    Each process hears the other's messages later than its own, so a client may see a gap and
+    subscribe again to fill it (Shown): it still shows every message once, in order."""
+    await site.ready()
+    chat = await make_chat_group(site.one)
+    a, b = chat.members
+    ca = await connect(site.one, await session_token(site.one, a))
+    cb = await connect(site.two, await session_token(site.two, b))
+    await subscribed(ca, chat.room)
+    await subscribed(cb, chat.room)
+
+    async def send(client, name):
+        for i in range(15):  # without waiting for each ack
+            await client.send(type="send", room=chat.room, body=f"{name} {i}", key=f"{name}{i}")
+
+    await asyncio.gather(send(ca, "one"), send(cb, "two"))
+    shown_one, shown_two = Shown(ca, chat.room), Shown(cb, chat.room)
+    html = await shown_one.until(30)
+    assert await shown_two.until(30) == html
+    assert sorted(html) == sorted(f"<p>{name} {i}</p>" for name in ("one", "two") for i in range(15))
+    # Each sender's own messages keep their order.
+    for name in ("one", "two"):
+        assert [h for h in html if h.startswith(f"<p>{name} ")] == [f"<p>{name} {i}</p>" for i in range(15)]
+    with sqlite3.connect(site.data_dir / "convene.sqlite3") as db:
+        messages = db.execute(
+            "SELECT seq, body FROM rt_messages WHERE room = ? ORDER BY seq", (chat.room,)
+        ).fetchall()
+        log = db.execute(
+            "SELECT e.seq, m.body FROM rt_events e JOIN rt_messages m ON m.id = e.message_id "
+            "WHERE e.room = ? AND e.kind = 'message' ORDER BY e.seq",
+            (chat.room,),
+        ).fetchall()
+        last_seq = db.execute("SELECT last_seq FROM rt_rooms WHERE key = ?", (chat.room,)).fetchone()
+    assert (
+        messages
+        == log
+        == [(seq, h.removeprefix("<p>").removesuffix("</p>")) for seq, h in enumerate(html, 1)]
+    )
+    assert last_seq == (30,)
+    await ca.close()
+    await cb.close()
 
 
 async def test_presence_shows_the_members_on_every_server_of_the_site(site):
