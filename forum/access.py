@@ -174,14 +174,20 @@ _MEMBERSHIP = Statement(
     """SELECT {m} FROM "memberships" m WHERE m."group_id" = ? AND m."user_id" = ?""",
     columns={"m": Membership},
 )
-_GROUP_WITH_MEMBERSHIP = """
-    SELECT {g}, {m} FROM "groups" g
-    LEFT JOIN "memberships" m ON m."group_id" = g."id" AND m."user_id" = ?
-    """
-_GROUP_BY_SLUG = Statement(
-    _GROUP_WITH_MEMBERSHIP + 'WHERE g."slug" = ?', columns={"g": Group, "m": Membership}
-)
-_GROUP_BY_ID = Statement(_GROUP_WITH_MEMBERSHIP + 'WHERE g."id" = ?', columns={"g": Group, "m": Membership})
+GROUP_ACCESS_COLUMNS = {"g": Group, "m": Membership}
+
+
+def group_access_sql(where: str, extra: str = "") -> str:
+    """A Statement's SQL reading a group and the viewer's membership, for access_from_row: `extra`
+    columns (", (SELECT …) AS name", their values bound first), then the viewer's id (NULL for
+    nobody), then the values of `where`. Use with columns=GROUP_ACCESS_COLUMNS."""
+    # Fragments written in the code, never input: every value is bound.
+    join = 'LEFT JOIN "memberships" m ON m."group_id" = g."id" AND m."user_id" = ?'
+    return f'SELECT {{g}}, {{m}}{extra} FROM "groups" g {join} WHERE {where}'  # noqa: S608
+
+
+_GROUP_BY_SLUG = Statement(group_access_sql('g."slug" = ?'), columns=GROUP_ACCESS_COLUMNS)
+_GROUP_BY_ID = Statement(group_access_sql('g."id" = ?'), columns=GROUP_ACCESS_COLUMNS)
 
 
 async def get_access(viewer: Any, group: Group) -> GroupAccess:
@@ -204,12 +210,21 @@ async def get_access_by_id(viewer: Any, group_id: int) -> GroupAccess | None:
 
 
 async def _access_by(statement: Statement, viewer: Any, key: Any) -> GroupAccess | None:
+    return access_from_row(viewer, await statement.row(actor_id(viewer), key))
+
+
+def actor_id(viewer: Any) -> int | None:
+    """The id a group_access_sql statement takes for the viewer."""
     actor = effective_actor(viewer)
-    row = await statement.row(actor.id if actor is not None else None, key)
+    return actor.id if actor is not None else None
+
+
+def access_from_row(viewer: Any, row: dict[str, Any] | None) -> GroupAccess | None:
+    """The viewer's access from a group_access_sql row; None when there is no such group."""
     group = model_from_row(Group, row, "g")
     if group is None:
         return None
-    return GroupAccess(actor, group, model_from_row(Membership, row, "m"))
+    return GroupAccess(effective_actor(viewer), group, model_from_row(Membership, row, "m"))
 
 
 async def check_can_see_group(viewer: Any, group: Group) -> GroupAccess:

@@ -16,8 +16,9 @@ from convene.clock import Clock
 from convene.db import Statement, model_from_row
 from convene.errors import Forbidden, Invalid, NotAuthenticated, NotFound, RateLimited
 from convene.markup import render_markdown
+from forum.access import GROUP_ACCESS_COLUMNS, Need, access_from_row, actor_id, group_access_sql
 from realtime.models import ChatMessage, Mute, ReadMarker, Room, RoomEvent
-from realtime.rooms import message_frame, parse_room
+from realtime.rooms import GroupChat, message_frame, parse_room
 
 MAX_MESSAGE_CHARS = 4000
 MAX_SLOW_MODE_SECONDS = 3600
@@ -62,11 +63,9 @@ async def _append(room: str, kind: str, clock: Clock, conn: Any, **fields: Any) 
 
 # The send path, taken for every chat message: written out (convene/db.py Statement), since
 # Tortoise took longer to build these statements than SQLite to run them (bench/chat_fanout.py).
-# What decides whether a send is taken, in one read: the message this key already stored, the
-# sender's mute, and (only while slow mode is on) when they last sent here.
-_SEND_STATE = Statement(
-    """
-    SELECT
+# What decides whether a send is taken: the message this key already stored, the sender's mute,
+# and (only while slow mode is on) when they last sent here. Its values: _send_state_values.
+_SEND_STATE_COLUMNS = """
       (SELECT "id" FROM "rt_messages" WHERE "room" = ? AND "author_id" = ? AND "client_key" = ?)
         AS "existing",
       (SELECT "until" FROM "rt_mutes" WHERE "room" = ? AND "user_id" = ?) AS "muted_until",
@@ -74,9 +73,38 @@ _SEND_STATE = Statement(
       (SELECT MAX("created_at") FROM "rt_messages" WHERE "room" = ? AND "author_id" = ?
          AND EXISTS (SELECT 1 FROM "rt_rooms" WHERE "key" = ? AND "slow_mode_seconds" > 0))
         AS "last_sent"
-    """,
-    moments=("muted_until", "last_sent"),
+"""
+_SEND_MOMENTS = ("muted_until", "last_sent")
+_SEND_STATE = Statement("SELECT" + _SEND_STATE_COLUMNS, moments=_SEND_MOMENTS)
+# A group's chat, the busiest kind of room: the group, the sender's membership and the send state,
+# in one read.
+_GROUP_SEND_STATE = Statement(
+    group_access_sql('g."id" = ?', extra="," + _SEND_STATE_COLUMNS),
+    columns=GROUP_ACCESS_COLUMNS,
+    moments=_SEND_MOMENTS,
 )
+
+
+def _send_state_values(room: str, author_id: int, client_key: str) -> tuple[Any, ...]:
+    return (room, author_id, client_key, room, author_id, room, room, author_id, room)
+
+
+async def _check_send(viewer: Any, room: str, kind: Any, ident: int, client_key: str) -> dict[str, Any]:
+    """Raises unless the viewer may send to the room; returns the send state (_SEND_STATE_COLUMNS)."""
+    values = _send_state_values(room, viewer.id, client_key)
+    if isinstance(kind, GroupChat):
+        state = await _GROUP_SEND_STATE.row(*values, actor_id(viewer), ident)
+        access = access_from_row(viewer, state)
+        if access is None:
+            raise NotFound()
+        access.require(Need.POST)
+    else:
+        await kind.check_send(viewer, ident)
+        state = await _SEND_STATE.row(*values)
+    assert state is not None
+    return state
+
+
 # A message, its number and its log entry, in one statement and one round trip to the database,
 # atomic on its own: the room's counter moves on, the message takes the number, and the log records
 # it. SQLite cannot write several tables from one statement, so there the message's insert takes
@@ -136,7 +164,7 @@ async def do_send_message(
     room, kind, ident = parse_room(room)
     if not kind.chat:
         raise Forbidden("This room does not take chat messages.")
-    await kind.check_send(viewer, ident)
+    state = await _check_send(viewer, room, kind, ident, client_key)
     body = body.strip()
     if not body:
         raise Invalid(fields={"body": "Write a message first."})
@@ -145,8 +173,6 @@ async def do_send_message(
     if not client_key or len(client_key) > 64:
         raise Invalid(fields={"key": "Each message needs a client key of 1 to 64 characters."})
 
-    state = await _SEND_STATE.row(room, viewer.id, client_key, room, viewer.id, room, room, viewer.id, room)
-    assert state is not None
     if state["existing"] is not None:
         existing = await ChatMessage.get(id=state["existing"])
         return message_frame(room, existing.seq, existing, viewer.name), False
