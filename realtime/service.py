@@ -142,7 +142,7 @@ async def _store_message(
     if not rows:  # the room's first event: make its row, then store
         await Room.get_or_create(key=room, defaults={"created_at": now}, using_db=conn)
         rows = await _STORE_MESSAGE.rows(*values)
-    message = ChatMessage(
+    return ChatMessage._init_from_db(  # as Tortoise builds a row it read: the values are final
         id=rows[0]["id"],
         room=room,
         seq=rows[0]["seq"],
@@ -151,9 +151,10 @@ async def _store_message(
         body=body,
         body_html=html,
         created_at=now,
+        hidden_at=None,
+        hidden_by_id=None,
+        deleted_at=None,
     )
-    message._saved_in_db = True
-    return message
 
 
 async def do_send_message(
