@@ -192,6 +192,7 @@ def _here(announced: dict[str, str]) -> Here:
 
 # A room event ready to send: (room, seq or None, its JSON, its frame on the wire).
 _Event = tuple[str, int | None, str, bytes]
+_Job = tuple[list[_Event], list["Connection"], int]  # a fan-out: its events, its listeners, its next one
 
 
 def _offer_events(events: list[_Event], conns: list[Connection]) -> None:
@@ -228,9 +229,10 @@ class Hub:
         self.board = PresenceBoard(self.node)
         self._announced: dict[str, Here] = {}
         self._presence_refresh: asyncio.Task[None] | None = None
-        # Events waiting for the next fan-out, the fan-out under way, and its next step (_step).
+        # Events published since the last step, the fan-outs under way and to come (each: its events,
+        # its listeners, how far it got), and the next step (_step).
         self._pending: list[tuple[str, dict[str, Any]]] = []
-        self._work: tuple[list[_Event], list[Connection], int] | None = None
+        self._jobs: deque[_Job] = deque()
         self._step_handle: asyncio.Handle | None = None
 
     @property
@@ -263,7 +265,7 @@ class Hub:
         if self.shared:  # the other processes forget this one's members at once
             with contextlib.suppress(Exception):
                 await self._tell_others({"presence_all": [self.node, {}]})
-        while self._work is not None or self._pending:  # what was published goes out before the close frames
+        while self._jobs or self._pending:  # what was published goes out before the close frames
             self._step()
         if self._step_handle is not None:
             self._step_handle.cancel()
@@ -317,46 +319,72 @@ class Hub:
         in one piece it would hold up every other step of the server (each query of the next
         message to store waits for a turn of the loop) for all of them.
 
-        Events published while one fan-out is under way go out together in the next: each
-        connection gets all of its frames in one write. So under load the work per delivery falls
-        as the rate rises, instead of the server falling behind. With one event pending it is one
-        plain fan-out."""
+        Events published while a fan-out is under way join it (_take_pending): the listeners it
+        has not reached yet get them in the same write as its own events, the others right after
+        it. So under load the work per delivery falls as the rate rises, instead of the server
+        falling behind, and no event waits for a whole fan-out to finish. With one event pending it
+        is one plain fan-out."""
         if room not in self.rooms:
             return
         self._pending.append((room, frame))
-        if self._step_handle is None and self._work is None:
+        if self._step_handle is None and not self._jobs:
             self._step_handle = asyncio.get_running_loop().call_soon(self._step)
 
     def _step(self) -> None:
-        """One chunk of the fan-out under way, or the start of the next one."""
+        """One chunk of the fan-out under way (the first job), after taking in what was published."""
         if self._step_handle is not None:
             self._step_handle.cancel()  # when called directly (stop); a no-op from the loop
             self._step_handle = None
-        if self._work is None:
-            self._work = self._begin()
-            if self._work is None:
-                return
-        events, targets, start = self._work
+        if self._pending:
+            self._take_pending()
+        if not self._jobs:
+            return
+        events, targets, start = self._jobs[0]
         end = start + max(1, self.limits.fanout_chunk)
-        self._work = (events, targets, end) if end < len(targets) else None
+        if end < len(targets):
+            self._jobs[0] = (events, targets, end)
+        else:
+            self._jobs.popleft()
         try:
             _offer_events(events, targets[start:end])
         finally:
-            if self._work is not None or self._pending:
+            if self._jobs or self._pending:
                 self._step_handle = asyncio.get_running_loop().call_soon(self._step)
 
-    def _begin(self) -> tuple[list[_Event], list[Connection], int] | None:
+    def _take_pending(self) -> None:
+        """Give the events published since the last step to the fan-outs, keeping every listener's
+        order, and nobody an event twice: with one fan-out under way, the listeners it has yet to
+        reach get them with its own events, and a new job after it takes them to the rest; a job
+        waiting behind another takes them if it serves all their listeners; otherwise they are a
+        job of their own."""
         batch, self._pending = self._pending, []
         events: list[_Event] = []
-        targets: dict[Connection, None] = {}  # every listener of any of the rooms, once, in order
+        listeners: dict[Connection, None] = {}  # every listener of any of the rooms, once, in order
         for room, frame in batch:
-            listeners = self.rooms.get(room)
-            if not listeners:
+            found = self.rooms.get(room)
+            if not found:
                 continue
             text = encode(frame)  # serialised and framed once, whatever the number of listeners
             events.append((room, frame.get("seq"), text, text_frame(text)))
-            targets.update(dict.fromkeys(listeners))
-        return (events, list(targets), 0) if events else None
+            listeners.update(dict.fromkeys(found))
+        if not events:
+            return
+        jobs = self._jobs
+        if len(jobs) == 1:
+            current, targets, start = jobs[0]
+            rest = targets[start:]
+            jobs[0] = (current + events, rest, 0)
+            reached = set(rest)
+            others = [conn for conn in listeners if conn not in reached]
+            if others:
+                jobs.append((events, others, 0))
+        elif jobs and jobs[-1][1] and set(listeners) <= set(jobs[-1][1]):
+            # The last job waits behind another (so it has not started), for every listener of
+            # these: they join it. (A listener it lacks would be given its events too.)
+            waiting, targets, _ = jobs[-1]
+            jobs[-1] = (waiting + events, targets, 0)
+        else:
+            jobs.append((events, list(listeners), 0))
 
     # -- membership of rooms ---------------------------------------------------------------
     def register(self, conn: Connection) -> None:
