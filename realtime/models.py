@@ -54,6 +54,9 @@ class ChatMessage(Model):
         table = "rt_messages"
         # A retried send (same author, same client key) is stored once.
         unique_together = (("room", "author", "client_key"), ("room", "seq"))
+        # Slow mode: when the sender last sent here, read from the index, however long the room's
+        # history (realtime/service.py _SEND_STATE_COLUMNS).
+        indexes = (("room", "author_id", "created_at"),)
 
 
 class Mute(Model):

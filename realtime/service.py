@@ -64,15 +64,16 @@ async def _append(room: str, kind: str, clock: Clock, conn: Any, **fields: Any) 
 # The send path, taken for every chat message: written out (convene/db.py Statement), since
 # Tortoise took longer to build these statements than SQLite to run them (bench/chat_fanout.py).
 # What decides whether a send is taken: the message this key already stored, the sender's mute,
-# and (only while slow mode is on) when they last sent here. Its values: _send_state_values.
+# and (only while slow mode is on: CASE reads it only then) when they last sent here. Each is one
+# look-up in an index, however long the room's history. Its values: _send_state_values.
 _SEND_STATE_COLUMNS = """
       (SELECT "id" FROM "rt_messages" WHERE "room" = ? AND "author_id" = ? AND "client_key" = ?)
         AS "existing",
       (SELECT "until" FROM "rt_mutes" WHERE "room" = ? AND "user_id" = ?) AS "muted_until",
       (SELECT "slow_mode_seconds" FROM "rt_rooms" WHERE "key" = ?) AS "slow_mode",
-      (SELECT MAX("created_at") FROM "rt_messages" WHERE "room" = ? AND "author_id" = ?
-         AND EXISTS (SELECT 1 FROM "rt_rooms" WHERE "key" = ? AND "slow_mode_seconds" > 0))
-        AS "last_sent"
+      CASE WHEN (SELECT "slow_mode_seconds" FROM "rt_rooms" WHERE "key" = ?) > 0
+        THEN (SELECT MAX("created_at") FROM "rt_messages" WHERE "room" = ? AND "author_id" = ?)
+      END AS "last_sent"
 """
 _SEND_MOMENTS = ("muted_until", "last_sent")
 _SEND_STATE = Statement("SELECT" + _SEND_STATE_COLUMNS, moments=_SEND_MOMENTS)
@@ -86,7 +87,7 @@ _GROUP_SEND_STATE = Statement(
 
 
 def _send_state_values(room: str, author_id: int, client_key: str) -> tuple[Any, ...]:
-    return (room, author_id, client_key, room, author_id, room, room, author_id, room)
+    return (room, author_id, client_key, room, author_id, room, room, room, author_id)
 
 
 async def _check_send(viewer: Any, room: str, kind: Any, ident: int, client_key: str) -> dict[str, Any]:

@@ -88,9 +88,9 @@ async def test_chat_is_durable_and_ordered_on_postgres(pg_live):
             await client.send(type="send", room=chat.room, body=f"{name} {i}", key=f"{name}-burst{i}")
 
     await asyncio.gather(burst(ca, "a"), burst(cb, "b"))
-    for client in (ca, cb):
-        for _ in range(5):
-            await client.expect(type="ack")
+    for client, name in ((ca, "a"), (cb, "b")):
+        for i in range(5):
+            await client.expect(type="ack", key=f"{name}-burst{i}")
 
     async def stored() -> tuple[list, list, int]:
         from realtime.models import ChatMessage, Room, RoomEvent

@@ -126,6 +126,25 @@ async def test_retried_send_with_same_key_is_stored_once(live, chat):
     await ca.close()
 
 
+async def test_a_send_reads_only_indexes_however_long_the_history(live, chat):
+    """Every send reads the sender's standing and the room's send state (retried key, mute, slow
+    mode) in one statement: each part must be a look-up in an index, never a scan of the room's
+    messages (slow mode once scanned every message the sender had ever sent there)."""
+    from convene.db import default_db
+    from realtime import service
+
+    async def plan() -> list[str]:
+        sql = service._GROUP_SEND_STATE.sql("sqlite")
+        values = [*service._send_state_values(chat.room, chat.members[0].id, "key"), chat.members[0].id, 1]
+        rows = await default_db().execute_query_dict("EXPLAIN QUERY PLAN " + sql, values)
+        return [row["detail"] for row in rows]
+
+    details = await asyncio.to_thread(live.run, plan)
+    assert [d for d in details if d.startswith("SEARCH")], details
+    assert not [d for d in details if d.startswith("SCAN")], details
+    assert any("rt_messages USING COVERING INDEX" in d and "client_key" not in d for d in details), details
+
+
 async def test_oversized_frame_and_flooding_get_error_frames(live, chat):
     ca = await connect(live, await session_token(live, chat.members[0]))
     await ca.ws.send(json.dumps({"type": "send", "room": chat.room, "body": "x" * 20000, "key": "big"}))
