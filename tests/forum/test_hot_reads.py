@@ -4,6 +4,7 @@ types, in the same order), on SQLite and on PostgreSQL. The references below are
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -178,3 +179,48 @@ async def test_hot_reads_give_what_the_orm_queries_gave(server: LiveServer, monk
         assert not await MemberWarning.filter(user_id=member.id).exists()
 
     await aseed(live, compare)
+
+
+async def test_every_hand_written_statement_reads_through_indexes(live: LiveServer) -> None:
+    """Each Statement runs on every page view or chat message, so none may scan a table: as the
+    site grows, a scan grows with it (slow mode's check once read every message its sender had
+    ever sent in the room). SQLite's query plan for each, on the migrated schema."""
+    import importlib
+    import pkgutil
+
+    from convene.db import Statement, default_db
+
+    statements: dict[str, Statement] = {}
+    for package in (
+        "convene",
+        "forum",
+        "realtime",
+        "messages",
+        "members",
+        "digest",
+        "consultations",
+        "library",
+    ):
+        for info in pkgutil.walk_packages(importlib.import_module(package).__path__, package + "."):
+            if ".migrations" in info.name:
+                continue
+            module = importlib.import_module(info.name)
+            for name, value in vars(module).items():
+                if isinstance(value, Statement):
+                    statements[f"{info.name}.{name}"] = value
+    assert "realtime.service._GROUP_SEND_STATE" in statements and len(statements) >= 15
+
+    async def plans() -> dict[str, list[str]]:
+        found = {}
+        for name, statement in statements.items():
+            sql = statement.sql("sqlite", (1,) * statement._source.count("(?...)"))
+            rows = await default_db().execute_query_dict("EXPLAIN QUERY PLAN " + sql, [None] * sql.count("?"))
+            found[name] = [row["detail"] for row in rows]
+        return found
+
+    found = await asyncio.to_thread(live.run, plans)
+    scans = {
+        name: [d for d in details if d.startswith("SCAN") and d != "SCAN CONSTANT ROW"]
+        for name, details in found.items()
+    }
+    assert {name: s for name, s in scans.items() if s} == {}
