@@ -26,7 +26,7 @@ send timestamp embedded in the message body, answers pings). Then messages are p
   bare:    one publisher connection sends frames shaped exactly like Convene's `event` frames (same
            JSON, same size); the server broadcasts them verbatim.
   convene: a sender (a member of the group) posts `send` frames through /ws. The server stores each
-           message (SQLite transaction) and fans the event out. Convene limits each connection to 10
+           message (SQLite, one write statement) and fans the event out. Convene limits each connection to 10
            frames/s with bursts of 30, so the sender uses --senders connections (default
            ceil(messages/20): 10 browser tabs for 200 messages) and each connection stays inside its
            burst allowance: the server runs with its shipped limits, nothing is raised.
