@@ -128,6 +128,9 @@ class Post(Model):
     class Meta:
         table = "posts"
         unique_together = (("thread", "number"),)
+        # Digests read the posts of a period, and each member's own posts since a date
+        # (digest/window.py, digest/personal.py): without these, every run read all the posts.
+        indexes = (("created_at",), ("author_id", "created_at"))
 
 
 class FlagReason(StrEnum):

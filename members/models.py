@@ -105,6 +105,8 @@ class Session(Model):
 
     class Meta:
         table = "sessions"
+        # A member's sessions: listed on their account page, all revoked at a password change.
+        indexes = (("user_id", "revoked_at"),)
 
 
 class ApiToken(Model):
