@@ -87,6 +87,7 @@ class Section(Model):
 
     class Meta:
         table = "consultation_sections"
+        indexes = (("consultation_id", "position"),)  # a consultation's parts, in order
         ordering = ["position", "id"]
 
 
@@ -111,6 +112,7 @@ class Question(Model):
 
     class Meta:
         table = "consultation_questions"
+        indexes = (("consultation_id", "position"),)
         ordering = ["position", "id"]
 
 
@@ -124,6 +126,7 @@ class Option(Model):
 
     class Meta:
         table = "consultation_options"
+        indexes = (("question_id", "position"),)
         ordering = ["position", "id"]
 
 
@@ -141,6 +144,7 @@ class LiveSession(Model):
 
     class Meta:
         table = "consultation_live_sessions"
+        indexes = (("consultation_id", "starts_at"),)
         ordering = ["starts_at", "id"]
 
 
@@ -216,7 +220,7 @@ class Comment(Model):
 
     class Meta:
         table = "consultation_comments"
-        indexes = (("section_id", "created_at"),)
+        indexes = (("section_id", "created_at"), ("consultation_id", "created_at"))
 
 
 class QAQuestion(Model):
@@ -239,6 +243,7 @@ class QAQuestion(Model):
 
     class Meta:
         table = "consultation_qa_questions"
+        indexes = (("session_id", "created_at"),)
 
 
 class QAVote(Model):

@@ -25,6 +25,7 @@ class Conversation(Model):
 
     class Meta:
         table = "dm_conversations"
+        indexes = (("created_by_id", "created_at"),)  # how many a member started lately
 
 
 class Participant(Model):
@@ -45,6 +46,7 @@ class Participant(Model):
     class Meta:
         table = "dm_participants"
         unique_together = (("conversation", "user"),)
+        indexes = (("user_id", "left_at"),)  # a member's inbox
 
 
 class Block(Model):
