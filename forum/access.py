@@ -219,6 +219,14 @@ def actor_id(viewer: Any) -> int | None:
     return actor.id if actor is not None else None
 
 
+def require_found(access: GroupAccess | None, need: Need) -> GroupAccess:
+    """`access` (from get_access_by_* or access_from_row) if the viewer may `need` the group;
+    NotFound when there is no such group, else the error for that need."""
+    if access is None:
+        raise NotFound()
+    return access.require(need)
+
+
 def access_from_row(viewer: Any, row: dict[str, Any] | None) -> GroupAccess | None:
     """The viewer's access from a group_access_sql row; None when there is no such group."""
     group = model_from_row(Group, row, "g")

@@ -27,6 +27,7 @@ from forum.access import (
     effective_actor,
     get_access,
     get_access_by_slug,
+    require_found,
 )
 from forum.models import Group, GroupRole, Membership, MembershipStatus, Visibility
 from forum.schemas import GroupIn, GroupPatch, Pagination
@@ -180,10 +181,7 @@ async def do_update_group(
 
 async def get_group(viewer: Any, slug: str, need: Need = Need.SEE) -> GroupAccess:
     """Look a group up by its address and check the viewer may `need` it."""
-    access = await get_access_by_slug(viewer, slug)
-    if access is None:
-        raise NotFound()
-    return access.require(need)
+    return require_found(await get_access_by_slug(viewer, slug), need)
 
 
 async def list_groups(viewer: Any, *, page: int = 1) -> tuple[list[GroupAccess], Pagination]:

@@ -69,12 +69,10 @@ class GroupChat:
     chat: bool = True
 
     async def _require(self, viewer: Any, ident: int, need: str) -> None:
-        from forum.access import Need, get_access_by_id
+        from forum.access import Need, get_access_by_id, require_found
 
-        access = await get_access_by_id(viewer, ident)  # the group and the viewer's membership, in one read
-        if access is None:
-            raise NotFound()
-        access.require(Need(need))
+        # The group and the viewer's membership, in one read.
+        require_found(await get_access_by_id(viewer, ident), Need(need))
 
     async def scope(self, ident: int) -> str:
         return f"group:{ident}"

@@ -16,7 +16,14 @@ from convene.clock import Clock
 from convene.db import Statement, model_from_row
 from convene.errors import Forbidden, Invalid, NotAuthenticated, NotFound, RateLimited
 from convene.markup import render_markdown
-from forum.access import GROUP_ACCESS_COLUMNS, Need, access_from_row, actor_id, group_access_sql
+from forum.access import (
+    GROUP_ACCESS_COLUMNS,
+    Need,
+    access_from_row,
+    actor_id,
+    group_access_sql,
+    require_found,
+)
 from realtime.models import ChatMessage, Mute, ReadMarker, Room, RoomEvent
 from realtime.rooms import GroupChat, message_frame, parse_room
 
@@ -95,10 +102,7 @@ async def _check_send(viewer: Any, room: str, kind: Any, ident: int, client_key:
     values = _send_state_values(room, viewer.id, client_key)
     if isinstance(kind, GroupChat):
         state = await _GROUP_SEND_STATE.row(*values, actor_id(viewer), ident)
-        access = access_from_row(viewer, state)
-        if access is None:
-            raise NotFound()
-        access.require(Need.POST)
+        require_found(access_from_row(viewer, state), Need.POST)
     else:
         await kind.check_send(viewer, ident)
         state = await _SEND_STATE.row(*values)
