@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
+from functools import cache
 from typing import Any, TypeVar
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -209,20 +210,14 @@ def model_columns(model: type[Model], alias: str) -> str:
     return ", ".join(f'"{alias}"."{column}" AS "{alias}.{column}"' for column in model._meta.db_fields)
 
 
-_DATETIME_COLUMNS: dict[type[Model], frozenset[str]] = {}
-
-
+@cache
 def _datetime_columns(model: type[Model]) -> frozenset[str]:
-    found = _DATETIME_COLUMNS.get(model)
-    if found is None:
-        meta = model._meta
-        found = frozenset(
-            field.source_field or name
-            for name, field in meta.fields_map.items()
-            if isinstance(field, DatetimeField) and name in meta.fields_db_projection
-        )
-        _DATETIME_COLUMNS[model] = found
-    return found
+    meta = model._meta
+    return frozenset(
+        field.source_field or name
+        for name, field in meta.fields_map.items()
+        if isinstance(field, DatetimeField) and name in meta.fields_db_projection
+    )
 
 
 def model_from_row(model: type[M], row: dict[str, Any] | None, alias: str) -> M | None:
