@@ -195,6 +195,15 @@ class Browserish:
         return await self.http.request(method, url, json=json, headers=headers, **kw)
 
 
+async def query_plan(sql: str, values: list[Any]) -> list[str]:
+    """SQLite's plan for a statement, one line per step ("SEARCH ... USING INDEX", "SCAN ..."), on
+    the current database context (run it through LiveServer.run)."""
+    from convene.db import default_db
+
+    rows = await default_db().execute_query_dict("EXPLAIN QUERY PLAN " + sql, values)
+    return [row["detail"] for row in rows]
+
+
 async def make_user(live: LiveServer, role: str = "member", **fields: Any) -> Any:
     """Create a member through the service layer, as `convene user create` does."""
     from members.models import Role

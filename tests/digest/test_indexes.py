@@ -9,7 +9,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, query_plan
 
 
 async def test_digest_reads_of_posts_use_indexes(live: LiveServer) -> None:
@@ -42,8 +42,7 @@ async def test_digest_reads_of_posts_use_indexes(live: LiveServer) -> None:
         found = {}
         for query, values in seen:
             if '"posts"' in query:
-                rows = await client.execute_query_dict("EXPLAIN QUERY PLAN " + query, values)
-                found[query] = [row["detail"] for row in rows]
+                found[query] = await query_plan(query, values)
         return found
 
     found = await asyncio.to_thread(live.run, plans)

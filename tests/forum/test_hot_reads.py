@@ -23,7 +23,7 @@ from forum.threads import POST_COLUMNS, THREAD_COLUMNS, THREADS_PER_PAGE
 from forum.unread import annotate_unread
 from members.models import MemberWarning, User
 from members.sessions import do_start_session, get_session_user
-from tests.conftest import LiveServer, unique
+from tests.conftest import LiveServer, query_plan, unique
 from tests.forum.conftest import aseed, new_group, new_reply, new_thread, new_user, seed
 from tests.pgserver import postgres_app
 
@@ -188,7 +188,7 @@ async def test_every_hand_written_statement_reads_through_indexes(live: LiveServ
     import importlib
     import pkgutil
 
-    from convene.db import Statement, default_db
+    from convene.db import Statement
 
     statements: dict[str, Statement] = {}
     for package in (
@@ -214,8 +214,7 @@ async def test_every_hand_written_statement_reads_through_indexes(live: LiveServ
         found = {}
         for name, statement in statements.items():
             sql = statement.sql("sqlite", (1,) * statement._source.count("(?...)"))
-            rows = await default_db().execute_query_dict("EXPLAIN QUERY PLAN " + sql, [None] * sql.count("?"))
-            found[name] = [row["detail"] for row in rows]
+            found[name] = await query_plan(sql, [None] * sql.count("?"))
         return found
 
     found = await asyncio.to_thread(live.run, plans)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.conftest import signed_in
+from tests.conftest import query_plan, signed_in
 from tests.realtime.conftest import connect, session_token
 
 
@@ -130,14 +130,12 @@ async def test_a_send_reads_only_indexes_however_long_the_history(live, chat):
     """Every send reads the sender's standing and the room's send state (retried key, mute, slow
     mode) in one statement: each part must be a look-up in an index, never a scan of the room's
     messages (slow mode once scanned every message the sender had ever sent there)."""
-    from convene.db import default_db
     from realtime import service
 
     async def plan() -> list[str]:
         sql = service._GROUP_SEND_STATE.sql("sqlite")
         values = [*service._send_state_values(chat.room, chat.members[0].id, "key"), chat.members[0].id, 1]
-        rows = await default_db().execute_query_dict("EXPLAIN QUERY PLAN " + sql, values)
-        return [row["detail"] for row in rows]
+        return await query_plan(sql, values)
 
     details = await asyncio.to_thread(live.run, plan)
     assert [d for d in details if d.startswith("SEARCH")], details
