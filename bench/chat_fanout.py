@@ -289,6 +289,9 @@ class Phase:
     def __init__(self, n_clients: int, n_msgs: int) -> None:
         self.seqs: list[list[int]] = [[] for _ in range(n_clients)]
         self.lat_ns: list[int] = []
+        # seq -> its earliest delivery's latency: how long the message took to reach the fan-out
+        # (the server's work before it, and any queueing), apart from the fan-out's own length
+        self.first_ns: dict[int, int] = {}
         self.received = 0
         self.bytes = 0
         self.expected = n_clients * n_msgs
@@ -300,8 +303,12 @@ class Phase:
         ts = TS_RE.search(payload)
         if seq is None or ts is None:
             return
-        self.seqs[idx].append(int(seq.group(1)))
-        self.lat_ns.append(now - int(ts.group(1)))
+        n = int(seq.group(1))
+        lat = now - int(ts.group(1))
+        self.seqs[idx].append(n)
+        self.lat_ns.append(lat)
+        if lat < self.first_ns.get(n, lat + 1):
+            self.first_ns[n] = lat
         self.received += 1
         self.bytes += len(payload)
         if self.received >= self.expected:
@@ -595,6 +602,7 @@ async def run_phases(args, variant: str, shared: Shared, pub, srv_pid: int) -> l
             stray += len(have - expected)
             disorder += got != sorted(got)
         lat = sorted(phase.lat_ns)
+        first = sorted(phase.first_ns.values())
         r = {
             "variant": variant,
             "phase": f"rate{rate:g}" if rate > 0 else "burst",
@@ -607,6 +615,8 @@ async def run_phases(args, variant: str, shared: Shared, pub, srv_pid: int) -> l
             "p90": pct(lat, 90) / 1e6,
             "p99": pct(lat, 99) / 1e6,
             "max": (lat[-1] / 1e6) if lat else float("nan"),
+            "first_p50": pct(first, 50) / 1e6,
+            "first_p99": pct(first, 99) / 1e6,
             "send_s": send_s,
             "cpu_srv": c_srv,
             # Server CPU per delivery: the figure least disturbed by other processes on the host.
@@ -633,7 +643,8 @@ def fmt_result(r: dict) -> str:
     return (
         f"{r['variant']:<16} {r['phase']:<7} deliveries {r['received']}/{r['expected']} in {r['dur']:.2f}s"
         f" = {r['per_s']:,.0f}/s  p50 {r['p50']:.1f}ms p90 {r['p90']:.1f}ms p99 {r['p99']:.1f}ms"
-        f" max {r['max']:.1f}ms  lost {r['missing']} dup {r['dups']} disorder {r['disorder']}"
+        f" max {r['max']:.1f}ms (first delivery p50 {r['first_p50']:.1f}ms p99 {r['first_p99']:.1f}ms)"
+        f"  lost {r['missing']} dup {r['dups']} disorder {r['disorder']}"
         f" unacked {r['unacked']} closed {r['closed']}  (server CPU {r['us_per_delivery']:.1f} us/delivery;"
         f" publish {r['send_s']:.2f}s; CPU server"
         f" {r['cpu_srv']:.0f}% clients {r['cpu_clients']:.0f}% others {r['others']:.0f}%;"
