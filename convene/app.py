@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from convene import __version__
 from convene.clock import Clock, SystemClock
-from convene.db import DBContextMiddleware, current_db, open_db
+from convene.db import DBContextMiddleware, close_db, current_db, open_db
 from convene.errors import (
     ConveneError,
     handle_convene_error,
@@ -136,7 +136,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_migrations
             await app.state.outbox.wait_idle()
             await app.state.hub.stop()
             await app.state.mailer.close()
-            await app.state.db.close_connections()
+            await close_db(app.state.db)
 
     app = Starlette(
         routes=collect_routes(),

@@ -31,14 +31,14 @@ class CommandError(Exception):
 
 async def _in_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Open the database (applying pending migrations), run `work` inside its context, close it."""
-    from convene.db import open_db
+    from convene.db import close_db, open_db
 
     ctx = await open_db(settings.database_url)
     try:
         with ctx:
             return await work()
     finally:
-        await ctx.close_connections()
+        await close_db(ctx)
 
 
 def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:

@@ -101,11 +101,11 @@ async def _check_send(viewer: Any, room: str, kind: Any, ident: int, client_key:
     """Raises unless the viewer may send to the room; returns the send state (_SEND_STATE_COLUMNS)."""
     values = _send_state_values(room, viewer.id, client_key)
     if isinstance(kind, GroupChat):
-        state = await _GROUP_SEND_STATE.row(*values, actor_id(viewer), ident)
+        state = await _GROUP_SEND_STATE.row(*values, actor_id(viewer), ident, at_once=True)
         require_found(access_from_row(viewer, state), Need.POST)
     else:
         await kind.check_send(viewer, ident)
-        state = await _SEND_STATE.row(*values)
+        state = await _SEND_STATE.row(*values, at_once=True)
     assert state is not None
     return state
 
@@ -143,10 +143,10 @@ async def _store_message(
     """Store a message with its seq and log entry, and return it (without reading it back).
     Inside a transaction, pass its connection (`conn`) for the room's first event."""
     values = (author_id, client_key, body, html, now, room)
-    rows = await _STORE_MESSAGE.rows(*values)
+    rows = await _STORE_MESSAGE.rows(*values, at_once=True)
     if not rows:  # the room's first event: make its row, then store
         await Room.get_or_create(key=room, defaults={"created_at": now}, using_db=conn)
-        rows = await _STORE_MESSAGE.rows(*values)
+        rows = await _STORE_MESSAGE.rows(*values, at_once=True)
     return ChatMessage._init_from_db(  # as Tortoise builds a row it read: the values are final
         id=rows[0]["id"],
         room=room,
